@@ -301,7 +301,7 @@ namespace RnnSharp.Layers
             Tensor xForward = forwardCell.InputDropoutMask(inputs, training) is Tensor keepF ? inputs * keepF.unsqueeze(1) : inputs;
             Tensor xBackward = backwardCell.InputDropoutMask(inputs, training) is Tensor keepB ? inputs * keepB.unsqueeze(1) : inputs;
             var result = FusedSequence.Run(forwardCell, engine, xForward, xBackward, mask?.to(ScalarType.Bool),
-                new[] { forwardInitial, backwardInitial }, ReturnSequences);
+                new[] { forwardInitial, backwardInitial }, zeroOutputForMask: ReturnSequences, lastStepOnly: !ReturnSequences);
             if (result is null) return null;
             ForwardLayer.LastCallPath = RnnExecutionPath.Fused;
             BackwardLayer.LastCallPath = RnnExecutionPath.Fused;

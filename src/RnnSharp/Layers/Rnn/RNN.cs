@@ -292,7 +292,8 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>
-        /// The output sequence in processing order and the final states, on the fused kernel when the options allow
+        /// The output sequence in processing order (without returnSequences, possibly only its last step: all that
+        /// <see cref="Finish"/> reads) and the final states, on the fused kernel when the options allow
         /// (masked batches too, when each sample's valid steps are one contiguous run), else step by step.
         /// </summary>
         internal (Tensor Sequence, Tensor[] States) RunSequence(Tensor inputs, Tensor? mask, Tensor[] initial, bool training)
@@ -310,7 +311,7 @@ namespace RnnSharp.Layers
                 }
                 if (CanRunFused(training)
                     && FusedSequence.Run(fused, fused.Engine!, x, null, stepMask, new[] { initial }, ZeroOutputForMask,
-                        statesNeeded: ReturnState || Stateful) is { } result)
+                        statesNeeded: ReturnState || Stateful, lastStepOnly: !ReturnSequences) is { } result)
                 {
                     LastCallPath = RnnExecutionPath.Fused;
                     return (result.Sequences[0], result.Finals[0]);

@@ -8,9 +8,9 @@ using static TorchSharp.torch;
 namespace RnnSharp.Tests.Layers.Rnn
 {
     /// <summary>
-    /// Masked batches on the fused path without returned states (what a Sequential does): on the CPU they run padded
-    /// and gather each sample's valid outputs, or packed when little of the batch is valid. Both must compute Keras's
-    /// masked recurrence, outputs and gradients, exactly as the step-by-step path does.
+    /// Masked batches on the fused path without returned states (what a Sequential does): on the CPU they run padded in
+    /// groups of similar length and gather each sample's valid outputs (with returned LSTM states they pack). Both must
+    /// compute Keras's masked recurrence, outputs and gradients, exactly as the step-by-step path does.
     /// </summary>
     public class MaskedFusedPathTests
     {
@@ -19,7 +19,7 @@ namespace RnnSharp.Tests.Layers.Rnn
 
         public enum Cell { SimpleRnn, Lstm, Gru }
 
-        public enum Padding { Right, Left, WithEmptyRow, LowFill }
+        public enum Padding { Right, Left, WithEmptyRow, LowFill, Spread }
 
         public static IEnumerable<object[]> Cases()
             => from cell in Enum.GetValues<Cell>()
@@ -33,13 +33,15 @@ namespace RnnSharp.Tests.Layers.Rnn
             _ => new GRU(Units, returnSequences: returnSequences, goBackwards: goBackwards, zeroOutputForMask: zeroOutput, returnState: returnState),
         };
 
-        // Valid steps per row as [from, to); LowFill leaves under a tenth of the batch valid, so it packs even in training.
+        // Valid steps per row as [from, to). LowFill leaves under a tenth of the batch valid; LowFill and Spread (lengths
+        // 1-12, shuffled, some left-padded) run in several length groups on the CPU (checked below).
         private static (int Steps, (int From, int To)[] Rows) Layout(Padding padding) => padding switch
         {
             Padding.Right => (7, new[] { (0, 7), (0, 4), (0, 1), (0, 6) }),
             Padding.Left => (7, new[] { (0, 7), (3, 7), (6, 7), (1, 7) }),
             Padding.WithEmptyRow => (6, new[] { (0, 5), (0, 0), (0, 2) }),
-            _ => (30, new[] { (0, 30) }.Concat(Enumerable.Repeat((0, 1), 19)).ToArray()),
+            Padding.LowFill => (30, new[] { (0, 30) }.Concat(Enumerable.Repeat((0, 1), 19)).ToArray()),
+            _ => (12, new[] { 7, 2, 12, 5, 9, 1, 11, 4, 8, 3, 10, 6 }.Select((l, i) => i % 3 == 1 ? (12 - l, 12) : (0, l)).ToArray()),
         };
 
         private static Tensor Mask(int steps, (int From, int To)[] rows)
@@ -83,6 +85,15 @@ namespace RnnSharp.Tests.Layers.Rnn
                 using (no_grad())
                     Assert.True(fused.Call(x, mask).Output.allclose(step.Call(x, mask).Output, rtol: 0, atol: Tolerance), what + ": inference");
             }
+        }
+
+        [Theory]
+        [InlineData(Padding.LowFill)]
+        [InlineData(Padding.Spread)]
+        public void SpreadLayoutsRunInSeveralLengthGroups(Padding padding)
+        {
+            var (_, rows) = Layout(padding);
+            Assert.True(LengthBuckets.Plan(rows.Select(r => (long)Math.Max(1, r.To - r.From)).ToArray()).Count > 1);
         }
 
         [Theory]
