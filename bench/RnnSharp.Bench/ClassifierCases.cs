@@ -36,10 +36,6 @@ namespace RnnSharp.Bench
             new("S5", "Embedding+Bidirectional(LSTM(64))+Dense(1)", CellKind.Lstm, 64, 1, Bidirectional: true),
         };
 
-        /// <summary>The Bidirectional wrapper type, when this build of RnnSharp has one.</summary>
-        public static Type? BidirectionalType
-            => typeof(Sequential).Assembly.GetTypes().FirstOrDefault(t => t.Name == "Bidirectional" && typeof(Layer).IsAssignableFrom(t));
-
         public static RNN NewCell(CellKind cell, int units, bool returnSequences, bool maskSupport = true) => cell switch
         {
             CellKind.Lstm => new LSTM(units, returnSequences: returnSequences),
@@ -55,28 +51,11 @@ namespace RnnSharp.Bench
             for (int i = 0; i < spec.Layers; i++)
             {
                 var cell = NewCell(spec.Cell, spec.Units, returnSequences: i < spec.Layers - 1);
-                model.Add(spec.Bidirectional ? WrapBidirectional(cell) : cell);
+                model.Add(spec.Bidirectional ? new Bidirectional(cell) : cell);
             }
             model.Add(new Dense(1, activation: "sigmoid"));
             model.Compile(new Adam(), "binary_crossentropy", new[] { "accuracy" });
             return model;
-        }
-
-        /// <summary>Constructs <c>Bidirectional(layer)</c> by reflection: the first public constructor whose first
-        /// parameter takes the layer, every other parameter at its default.</summary>
-        private static Layer WrapBidirectional(RNN layer)
-        {
-            var type = BidirectionalType ?? throw new InvalidOperationException("Bidirectional not available in this build");
-            foreach (var ctor in type.GetConstructors())
-            {
-                var ps = ctor.GetParameters();
-                if (ps.Length == 0 || !ps[0].ParameterType.IsAssignableFrom(layer.GetType()) || ps.Skip(1).Any(p => !p.HasDefaultValue)) continue;
-                var args = new object?[ps.Length];
-                args[0] = layer;
-                for (int i = 1; i < ps.Length; i++) args[i] = ps[i].DefaultValue;
-                return (Layer)ctor.Invoke(args);
-            }
-            throw new InvalidOperationException("Bidirectional has no constructor taking a layer with all other arguments defaulted");
         }
 
         /// <summary>Random token ids in [1, vocabulary) and 0/1 labels of shape (n, 1).</summary>
@@ -89,24 +68,9 @@ namespace RnnSharp.Bench
 
         public static void Run(BenchContext ctx, Spec spec)
         {
-            if (spec.Bidirectional && BidirectionalType is null)
-            {
-                ctx.Add(ResultRow.Skip(spec.Case, spec.Title, "train+predict", "Bidirectional not available in this build"));
-                ctx.Log($"{spec.Case}: Bidirectional not available in this build; skipped.");
-                return;
-            }
             foreach (int steps in ctx.Sizes.Lengths)
                 foreach (int batch in ctx.Sizes.BatchesFor(spec.Case))
-                {
-                    try
-                    {
-                        RunOne(ctx, spec, steps, batch);
-                    }
-                    catch (Exception e) when (spec.Bidirectional)
-                    {
-                        ctx.Add(ResultRow.Skip(spec.Case, $"T={steps} B={batch}", "train+predict", $"Bidirectional failed: {e.Message}"));
-                    }
-                }
+                    RunOne(ctx, spec, steps, batch);
         }
 
         private static void RunOne(BenchContext ctx, Spec spec, int steps, int batch)

@@ -57,25 +57,16 @@ namespace RnnSharp.Bench
                         net.stages.Add(x => sigmoid ? linear.call(x).sigmoid() : linear.call(x));
                         break;
                     }
+                    case Bidirectional b when b.MergeMode == "concat":
+                        net.AddRecurrent(name, b.ForwardLayer, inputDim, bidirectional: true);
+                        break;
                     default:
-                        if (layer.GetType().Name == "Bidirectional" && InnerRecurrent(layer) is RNN inner)
-                        {
-                            net.AddRecurrent(name, inner, inputDim, bidirectional: true);
-                            break;
-                        }
                         throw new NotSupportedException($"Raw mirror: layer type {layer.GetType().Name}.");
                 }
             }
             CopyWeights(model, net);
             return net;
         }
-
-        /// <summary>The forward layer of a Bidirectional wrapper (found by type, so any property name works).</summary>
-        public static RNN? InnerRecurrent(Layer wrapper)
-            => wrapper.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => typeof(RNN).IsAssignableFrom(p.PropertyType) && p.GetIndexParameters().Length == 0)
-                .Select(p => p.GetValue(wrapper) as RNN)
-                .FirstOrDefault(r => r is not null && !r.GoBackwards);
 
         private void AddRecurrent(string name, RNN layer, long inputDim, bool bidirectional)
         {
