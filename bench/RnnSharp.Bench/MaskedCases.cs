@@ -9,8 +9,9 @@ namespace RnnSharp.Bench
     /// <summary>
     /// S7: masked variable-length batches. Embedding(20000, 128, maskZero: true) + LSTM(128) + Dense(1) on sequences
     /// of length 200 whose valid prefix is drawn between 10 and 200 (right-padded with 0), three ways with the same
-    /// weights: the fused packed path (default), the step-by-step path (<c>UseFused = false</c>) and the unmasked fused
-    /// call (<c>maskZero: false</c>, the padding processed as tokens).
+    /// weights: the fused masked path (the default: on the CPU padded runs in groups of similar length, on cuDNN packed
+    /// sequences), the step-by-step path (<c>UseFused = false</c>) and the unmasked fused call (<c>maskZero: false</c>,
+    /// the padding processed as tokens).
     /// </summary>
     internal static class MaskedCases
     {
@@ -55,24 +56,24 @@ namespace RnnSharp.Bench
             {
                 var xb = x.narrow(0, 0, batch);
                 var a = packed.Call(xb);
-                var pathPacked = packed.Layers.OfType<RNN>().Single().LastCallPath;
+                var pathFused = packed.Layers.OfType<RNN>().Single().LastCallPath;
                 var b = stepwise.Call(xb);
                 var pathStep = stepwise.Layers.OfType<RNN>().Single().LastCallPath;
                 double meanLength = x.ne(0).sum(1).to(ScalarType.Float32).mean().item<float>();
-                check = $"paths {pathPacked}/{pathStep}, |Δpred| packed vs step {(a - b).abs().max().item<float>():0.0e0}, mean length {meanLength:0} of {steps}";
+                check = $"paths {pathFused}/{pathStep}, |Δpred| fused vs step {(a - b).abs().max().item<float>():0.0e0}, mean length {meanLength:0} of {steps}";
             }
 
             var contenders = new Dictionary<string, IReadOnlyList<Contender>>
             {
                 ["train"] = new[]
                 {
-                    new Contender("packed fused Fit", () => packed.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
+                    new Contender("masked fused Fit", () => packed.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                     new Contender("step-by-step Fit", () => stepwise.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                     new Contender("unmasked fused Fit", () => unmasked.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                 },
                 ["predict"] = new[]
                 {
-                    new Contender("packed fused Predict", () => packed.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
+                    new Contender("masked fused Predict", () => packed.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                     new Contender("step-by-step Predict", () => stepwise.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                     new Contender("unmasked fused Predict", () => unmasked.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                 },
@@ -80,9 +81,9 @@ namespace RnnSharp.Bench
             foreach (var (measure, list) in contenders)
             {
                 var (series, memory) = Harness.Measure(list, ctx.Plan);
-                ctx.Add(ClassifierCases.Row("S7", $"{Spec.Title} {config}", measure + ": packed vs step", new[] { series[0], series[1] },
+                ctx.Add(ClassifierCases.Row("S7", $"{Spec.Title} {config}", measure + ": masked fused vs step", new[] { series[0], series[1] },
                     ctx.Targets.MaskedVsStep, memory, measure == "train" ? check : null));
-                ctx.Add(ClassifierCases.Row("S7", $"{Spec.Title} {config}", measure + ": packed vs unmasked", new[] { series[0], series[2] },
+                ctx.Add(ClassifierCases.Row("S7", $"{Spec.Title} {config}", measure + ": masked fused vs unmasked", new[] { series[0], series[2] },
                     ctx.Targets.MaskedVsUnmasked, memory, null));
             }
         }

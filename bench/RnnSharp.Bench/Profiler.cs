@@ -24,6 +24,7 @@ namespace RnnSharp.Bench
         {
             foreach (int batch in ctx.Options.Quick ? new[] { 64 } : new[] { 64, 256 })
                 RunOne(ctx, 80, batch, ctx.Options.Quick ? 8 : 20);
+            MaskedProfile.Run(ctx);
         }
 
         private sealed class Sections
