@@ -17,7 +17,7 @@ namespace RnnSharp.Layers
         /// <summary>The per-step cost of one fused call, in rows. Chosen on the bench (S7: LSTM(128), lengths 10-200, B = 64
         /// and 256, 2-core EPYC, libtorch 2.10): 1-2 gave the best masked throughput on one thread, 2-8 were within the
         /// spread on two, 16 and more gave back much of the gain, and 0 (a call per distinct length) was slower than no
-        /// grouping. LSTM(512) and LSTM(1024) (lengths 10-100, B = 32 and 128) gained from grouping with 2 and 8 alike.</summary>
+        /// grouping in inference. LSTM(512) and LSTM(1024) (lengths 10-100, B = 32 and 128) gained from grouping with 2 and 8 alike.</summary>
         public const int DefaultOverheadRows = 2;
 
         /// <summary>One group: the indices of its samples (longest first) and the longest length among them.</summary>
