@@ -7,14 +7,18 @@ namespace RnnSharp.Layers
     /// <summary>
     /// A whole sequence on a fused engine of one or two directions, with Keras's masking rules. Masked batches run fused
     /// when each sample's valid steps form one contiguous run (right padding, left padding, or both): the runs are
-    /// shifted to the front, run packed in one call (or, on the CPU, padded in groups of similar length) and placed
-    /// back.
+    /// shifted to the front, run packed in one call (or, on the CPU with one direction and no LSTM state needed, padded
+    /// in groups of similar length; see <see cref="PreferPaddedRun"/>) and placed back.
     /// </summary>
     internal static class FusedSequence
     {
-        /// <summary>The result per direction: the Keras output sequence in that direction's processing order
-        /// (the backward direction's is time-reversed), or only its last step, and its final states.</summary>
-        public sealed record Result(Tensor[] Sequences, Tensor[][] Finals);
+        /// <summary>The result of a run.</summary>
+        /// <param name="Sequences">Per direction, the Keras output sequence in that direction's processing order (the
+        /// backward direction's is time-reversed), or only its last step.</param>
+        /// <param name="Finals">Per direction, the final states.</param>
+        /// <param name="LengthGroups">The number of padded calls over groups of similar length, or 0 when the batch ran
+        /// unmasked or packed.</param>
+        public sealed record Result(Tensor[] Sequences, Tensor[][] Finals, int LengthGroups = 0);
 
         /// <summary>
         /// Runs <paramref name="engine"/> (of <paramref name="cell"/>'s kind) over <paramref name="x"/>.
@@ -84,13 +88,14 @@ namespace RnnSharp.Layers
             long[] lengthValues = packLengths.data<long>().ToArray();
             var lastValid = (lengths - 1).clamp_min(0).unsqueeze(1);
             // With lastStepOnly, outputs[0] from the grouped padded run below already holds each sample's last valid
-            // output (one step), and the gathers below read step 0.
+            // output (one step), which is what the gather below would pick: it is used as it is.
             bool outputsAtLastValid = false;
+            int lengthGroups = 0;
             if (PreferPaddedRun(inputs[0], directions, initial[0].Length, statesNeeded))
             {
                 var input = inputs[0];
                 var shiftedInput = shifted ? input.gather(1, shiftIndex.unsqueeze(2).expand(batch, steps, input.shape[2])) : input;
-                outputs[0] = RunGroupsPadded(cell, engine, shiftedInput, engineStates, lengthValues, lastValid, lastStepOnly, hidden);
+                (outputs[0], lengthGroups) = RunGroupsPadded(cell, engine, shiftedInput, engineStates, lengthValues, lastValid, lastStepOnly, hidden);
                 outputsAtLastValid = lastStepOnly;
                 // A single-state cell's state is its last valid output. An LSTM gets here only when no state is used: its
                 // final states past the padding would be meaningless, so the initial ones stand in, unread.
@@ -130,7 +135,7 @@ namespace RnnSharp.Layers
                 result[d] = d == 0 ? sequence : sequence.flip(1);
                 finals[d] = finals[d].Select((s, k) => where(valid, s, initial[d][k])).ToArray();
             }
-            return MoveOut(result, finals);
+            return MoveOut(result, finals, lengthGroups);
         }
 
         /// <summary>
@@ -153,7 +158,7 @@ namespace RnnSharp.Layers
         /// in batch order over the longest run (steps past a sample's run come from padding and are never read), or with
         /// <paramref name="lastStepOnly"/> each sample's output at its last valid step, <c>(batch, 1, units)</c>.
         /// </summary>
-        private static Tensor RunGroupsPadded(FusedRNNCell cell, nn.Module engine, Tensor input, Tensor[] engineStates,
+        private static (Tensor Output, int Groups) RunGroupsPadded(FusedRNNCell cell, nn.Module engine, Tensor input, Tensor[] engineStates,
             long[] lengthValues, Tensor lastValid, bool lastStepOnly, int hidden)
         {
             var groups = LengthBuckets.Plan(lengthValues);
@@ -165,18 +170,18 @@ namespace RnnSharp.Layers
             {
                 Tensor? index = groups.Count == 1 ? null : tensor(group.Indices, device: input.device);
                 Tensor Rows(Tensor t, int axis) => index is null ? t : t.index_select(axis, index);
-                var (output, _) = cell.RunEngine(engine, Rows(input, 0).narrow(1, 0, group.Longest),
+                var (output, _) = cell.RunEngine(engine, Rows(input.narrow(1, 0, group.Longest), 0),
                     engineStates.Select(s => Rows(s, 1)).ToArray());
                 parts[g] = lastStepOnly
                     ? output.gather(1, Rows(lastValid, 0).unsqueeze(2).expand(group.Indices.Length, 1, hidden))
                     : group.Longest < longest ? nn.functional.pad(output, new[] { 0L, 0, 0, longest - group.Longest }) : output;
                 foreach (long i in group.Indices) order[next++] = i;
             }
-            if (groups.Count == 1) return parts[0];
+            if (groups.Count == 1) return (parts[0], 1);
             // Back to batch order: position i of the concatenation holds sample order[i].
             var inverse = new long[order.Length];
             for (int i = 0; i < order.Length; i++) inverse[order[i]] = i;
-            return cat(parts, 0).index_select(0, tensor(inverse, device: input.device));
+            return (cat(parts, 0).index_select(0, tensor(inverse, device: input.device)), groups.Count);
         }
 
         // Splits an engine output (batch, time, directions * hidden) and states (directions, batch, hidden). With one
@@ -191,8 +196,8 @@ namespace RnnSharp.Layers
             }
         }
 
-        private static Result MoveOut(Tensor[] sequences, Tensor[][] finals)
+        private static Result MoveOut(Tensor[] sequences, Tensor[][] finals, int lengthGroups = 0)
             => new(sequences.Select(s => s.MoveToOuterDisposeScope()).ToArray(),
-                   finals.Select(f => f.Select(s => s.MoveToOuterDisposeScope()).ToArray()).ToArray());
+                   finals.Select(f => f.Select(s => s.MoveToOuterDisposeScope()).ToArray()).ToArray(), lengthGroups);
     }
 }

@@ -146,6 +146,10 @@ namespace RnnSharp.Layers
         /// fall back to the step-by-step path), or null before the first call.</summary>
         public RnnExecutionPath? LastCallPath { get; internal set; }
 
+        /// <summary>How many padded fused calls over groups of similar length the last fused call made (0: unmasked or
+        /// packed). For tests and diagnostics.</summary>
+        internal int LastLengthGroups { get; private set; }
+
         /// <inheritdoc />
         public override bool SupportsMasking => true;
 
@@ -314,6 +318,7 @@ namespace RnnSharp.Layers
                         statesNeeded: ReturnState || Stateful, lastStepOnly: !ReturnSequences) is { } result)
                 {
                     LastCallPath = RnnExecutionPath.Fused;
+                    LastLengthGroups = result.LengthGroups;
                     return (result.Sequences[0], result.Finals[0]);
                 }
                 // The input projection of every timestep in one product; only the recurrence is per step. Unbinding
@@ -335,6 +340,7 @@ namespace RnnSharp.Layers
             int steps, Func<int, Tensor[], (Tensor Output, Tensor[] States)> step, Tensor? mask, Tensor[] initial, long batch)
         {
             LastCallPath = RnnExecutionPath.StepByStep;
+            LastLengthGroups = 0;
             var states = initial;
             Tensor previous = zeros(batch, Cell.OutputSize, dtype: initial[0].dtype, device: initial[0].device);
             var outputs = new Tensor[steps];
