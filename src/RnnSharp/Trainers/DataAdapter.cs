@@ -18,6 +18,8 @@ namespace RnnSharp.Trainers
         {
             if (x.dim() == 0) throw new ArgumentException("x must have a batch axis; received a scalar.", nameof(x));
             long n = x.shape[0];
+            if (n == 0)
+                throw new ArgumentException($"Expected input data to be non-empty: x has 0 samples (shape {ShapeUtils.Format(x.shape)}).", nameof(x));
             if (y is not null && y.shape[0] != n)
                 throw new RnnSharp.Layers.ShapeMismatchException(
                     $"Data cardinality is ambiguous: x sizes: {n}, y sizes: {y.shape[0]}. Make sure all arrays contain the same number of samples. " +

@@ -151,6 +151,21 @@ namespace RnnSharp.Tests.Trainers
         }
 
         [Fact]
+        public void EmptyDataGetsAClearError()
+        {
+            var model = SmallModel();
+            model.Compile("adam", "mse");
+            var empty = zeros(0, 9, 1);
+            foreach (var call in new Action[]
+            {
+                () => model.Predict(empty),
+                () => model.Evaluate(empty, zeros(0), verbose: 0),
+                () => model.Fit(empty, zeros(0), verbose: 0),
+            })
+                Assert.Contains("non-empty", Assert.Throws<ArgumentException>(call).Message);
+        }
+
+        [Fact]
         public void FitWithoutCompileSaysSo()
         {
             var model = SmallModel();

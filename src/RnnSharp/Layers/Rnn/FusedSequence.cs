@@ -44,6 +44,8 @@ namespace RnnSharp.Layers
             var inputs = xBackward is null || ReferenceEquals(xBackward, x) ? new[] { x } : new[] { x, xBackward };
 
             Tensor? lengths = null, start = null, time = null;
+            // An empty batch has nothing to mask (and its lengths have no minimum).
+            if (batch == 0) mask = null;
             if (mask is not null)
             {
                 time = arange(steps, dtype: int64, device: x.device).unsqueeze(0);

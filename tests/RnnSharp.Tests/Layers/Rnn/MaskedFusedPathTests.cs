@@ -92,6 +92,23 @@ namespace RnnSharp.Tests.Layers.Rnn
         }
 
         [Theory]
+        [InlineData(Cell.SimpleRnn)]
+        [InlineData(Cell.Lstm)]
+        [InlineData(Cell.Gru)]
+        public void AnEmptyMaskedBatchGivesEmptyOutputs(Cell cell)
+        {
+            foreach (bool returnSequences in new[] { false, true })
+            foreach (bool useFused in new[] { true, false })
+            {
+                var layer = Make(cell, returnSequences, goBackwards: false, zeroOutput: false, returnState: true);
+                layer.UseFused = useFused;
+                var result = layer.Call(zeros(0, 7, Features), zeros(0, 7, dtype: TorchSharp.torch.ScalarType.Bool));
+                Assert.Equal(returnSequences ? new long[] { 0, 7, Units } : new long[] { 0, Units }, result.Output.shape);
+                for (int i = 1; i < result.Count; i++) Assert.Equal(new long[] { 0, Units }, result[i].shape);
+            }
+        }
+
+        [Theory]
         [MemberData(nameof(Cases))]
         public void ReturnedStatesAgreeWithStepByStep(Cell cell, Padding padding)
         {
