@@ -38,11 +38,12 @@ namespace RnnSharp.Bench
             string config = $"T≤{steps} B={batch}";
             ctx.Log($"S7 {config} ...");
             Backend.SetRandomSeed(1234);
-            using var packed = ClassifierCases.Build(Spec, maskZero: true);
+            using var fused = ClassifierCases.Build(Spec, maskZero: true);
             using var stepwise = ClassifierCases.Build(Spec, maskZero: true);
             using var unmasked = ClassifierCases.Build(Spec, maskZero: false);
-            stepwise.SetWeights(packed.GetWeights());
-            unmasked.SetWeights(packed.GetWeights());
+            var weights = fused.GetWeights();
+            stepwise.SetWeights(weights);
+            unmasked.SetWeights(weights);
             foreach (var rnn in stepwise.Layers.OfType<RNN>()) rnn.UseFused = false;
 
             long n = (long)batch * ctx.Sizes.BatchesPerRun;
@@ -55,8 +56,8 @@ namespace RnnSharp.Bench
             using (var scope = NewDisposeScope())
             {
                 var xb = x.narrow(0, 0, batch);
-                var a = packed.Call(xb);
-                var pathFused = packed.Layers.OfType<RNN>().Single().LastCallPath;
+                var a = fused.Call(xb);
+                var pathFused = fused.Layers.OfType<RNN>().Single().LastCallPath;
                 var b = stepwise.Call(xb);
                 var pathStep = stepwise.Layers.OfType<RNN>().Single().LastCallPath;
                 double meanLength = x.ne(0).sum(1).to(ScalarType.Float32).mean().item<float>();
@@ -67,13 +68,13 @@ namespace RnnSharp.Bench
             {
                 ["train"] = new[]
                 {
-                    new Contender("masked fused Fit", () => packed.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
+                    new Contender("masked fused Fit", () => fused.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                     new Contender("step-by-step Fit", () => stepwise.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                     new Contender("unmasked fused Fit", () => unmasked.Fit(x, y, batchSize: batch, epochs: 1, verbose: 0), n, ctx.Sizes.BatchesPerRun),
                 },
                 ["predict"] = new[]
                 {
-                    new Contender("masked fused Predict", () => packed.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
+                    new Contender("masked fused Predict", () => fused.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                     new Contender("step-by-step Predict", () => stepwise.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                     new Contender("unmasked fused Predict", () => unmasked.Predict(xp, batchSize: batch).Dispose(), n, ctx.Sizes.BatchesPerRun),
                 },

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -36,9 +35,9 @@ namespace RnnSharp.Bench
             using var stepwise = new LSTM(Units);
             fused.Build(new int?[] { null, Steps, Units });
             stepwise.Build(new int?[] { null, Steps, Units });
-            stepwise.SetWeights(fused.GetWeights());
-            stepwise.UseFused = false;
             var weights = fused.GetWeights();
+            stepwise.SetWeights(weights);
+            stepwise.UseFused = false;
             using var kernel = weights[0].detach().clone().requires_grad_(true);          // (input, 4·units), gates i f c o
             using var recurrent = weights[1].detach().clone().requires_grad_(true);       // (units, 4·units)
             using var bias = weights[2].detach().clone().requires_grad_(true);            // (4·units)
@@ -96,24 +95,24 @@ namespace RnnSharp.Bench
                         throw new InvalidOperationException($"profile S7: {name} disagrees with the hand-written step loop");
             }
 
-            var forwardMs = new double[contenders.Length];
-            var trainMs = new double[contenders.Length];
-            for (int k = 0; k < contenders.Length; k++)
+            // The shared harness: warm-up, then every repetition runs each contender once in a rotating order.
+            var plan = new Plan(Warmup: 2, Reps: reps, MinReps: reps, BudgetSeconds: double.PositiveInfinity);
+            var gradients = new[] { kernel, recurrent, bias }.Concat(fused.parameters()).Concat(stepwise.parameters()).Concat(engine.parameters()).ToArray();
+            var forwardSeries = Harness.Measure(contenders.Select(c => new Contender(c.Name, () =>
             {
-                var forward = contenders[k].Forward;
-                forwardMs[k] = Time(reps, () =>
-                {
-                    using var noGrad = no_grad();
-                    forward(x);
-                });
-                trainMs[k] = Time(reps, () =>
-                {
-                    using var input = x.detach().requires_grad_(true);
-                    (forward(input) * outputWeights).sum().backward();
-                    foreach (var p in new[] { kernel, recurrent, bias }.Concat(fused.parameters()).Concat(stepwise.parameters()).Concat(engine.parameters()))
-                        p.grad?.zero_();
-                });
-            }
+                using var noGrad = no_grad();
+                using var scope = NewDisposeScope();
+                c.Forward(x);
+            }, batch)).ToList(), plan).Series;
+            var trainSeries = Harness.Measure(contenders.Select(c => new Contender(c.Name, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var input = x.detach().requires_grad_(true);
+                (c.Forward(input) * outputWeights).sum().backward();
+                foreach (var p in gradients) p.grad?.zero_();
+            }, batch)).ToList(), plan).Series;
+            var forwardMs = forwardSeries.Select(series => 1000 * series.MedianSeconds).ToArray();
+            var trainMs = trainSeries.Select(series => 1000 * series.MedianSeconds).ToArray();
 
             double meanLength = lengths.to(ScalarType.Float32).mean().item<float>();
             var sb = new StringBuilder();
@@ -126,22 +125,6 @@ namespace RnnSharp.Bench
             string text = sb.ToString();
             Console.WriteLine(text);
             ctx.Notes.Add(text);
-        }
-
-        private static double Time(int reps, Action run)
-        {
-            var times = new List<double>();
-            for (int i = -2; i < reps; i++)
-            {
-                using (NewDisposeScope())
-                {
-                    long t0 = Stopwatch.GetTimestamp();
-                    run();
-                    if (i >= 0) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                }
-                Harness.Settle();
-            }
-            return Stats.Median(times);
         }
 
         private static string F(double v) => v.ToString("0.00", Inv);

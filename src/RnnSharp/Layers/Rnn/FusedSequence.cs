@@ -85,6 +85,9 @@ namespace RnnSharp.Layers
             long batch = inputs[0].shape[0], steps = inputs[0].shape[1];
             bool shifted = start.any().item<bool>();
             var shiftIndex = (time + start.unsqueeze(1)).clamp_max(steps - 1);
+            // Each sample's run moved to the front; the steps after it hold whatever followed the run, and are never read.
+            Tensor ShiftToFront(Tensor input)
+                => shifted ? input.gather(1, shiftIndex.unsqueeze(2).expand(batch, steps, input.shape[2])) : input;
             // Packing needs lengths >= 1; fully masked samples run one step that is discarded below.
             var packLengths = lengths.clamp_min(1).cpu();
             long[] lengthValues = packLengths.data<long>().ToArray();
@@ -95,9 +98,7 @@ namespace RnnSharp.Layers
             int lengthGroups = 0;
             if (PreferPaddedRun(inputs[0], directions, initial[0].Length, statesNeeded))
             {
-                var input = inputs[0];
-                var shiftedInput = shifted ? input.gather(1, shiftIndex.unsqueeze(2).expand(batch, steps, input.shape[2])) : input;
-                (outputs[0], lengthGroups) = RunGroupsPadded(cell, engine, shiftedInput, engineStates, lengthValues, lastValid, lastStepOnly, hidden);
+                (outputs[0], lengthGroups) = RunGroupsPadded(cell, engine, ShiftToFront(inputs[0]), engineStates, lengthValues, lastValid, lastStepOnly, hidden);
                 outputsAtLastValid = lastStepOnly;
                 // A single-state cell's state is its last valid output. An LSTM gets here only when no state is used: its
                 // final states past the padding would be meaningless, so the initial ones stand in, unread.
@@ -109,9 +110,7 @@ namespace RnnSharp.Layers
             {
                 for (int i = 0; i < inputs.Length; i++)
                 {
-                    var input = inputs[i];
-                    var packedInput = shifted ? input.gather(1, shiftIndex.unsqueeze(2).expand(batch, steps, input.shape[2])) : input;
-                    var packed = nn.utils.rnn.pack_padded_sequence(packedInput, packLengths, batch_first: true, enforce_sorted: false);
+                    var packed = nn.utils.rnn.pack_padded_sequence(ShiftToFront(inputs[i]), packLengths, batch_first: true, enforce_sorted: false);
                     var (packedOutput, states) = cell.RunEngine(engine, packed, engineStates);
                     var (padded, _) = nn.utils.rnn.pad_packed_sequence(packedOutput, batch_first: true, total_length: steps);
                     Collect(padded, states, i, inputs.Length, directions, hidden, outputs, finals);
