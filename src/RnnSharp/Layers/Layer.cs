@@ -18,6 +18,7 @@ namespace RnnSharp.Layers
     {
         private readonly HashSet<string> frozenParameters = new(StringComparer.Ordinal);
         private bool trainable = true;
+        private PendingCall? pendingCall;
 
         /// <summary>Creates a layer.</summary>
         /// <param name="name">The layer name; null gives Keras's automatic name (<c>lstm</c>, <c>lstm_1</c>, ...).</param>
@@ -99,7 +100,10 @@ namespace RnnSharp.Layers
 
         /// <summary>
         /// Runs the layer on <paramref name="inputs"/>, as Keras's <c>layer(inputs, mask=..., initial_state=...,
-        /// training=...)</c>. Builds the layer on first use.
+        /// training=...)</c>. Builds the layer on first use. The call goes through TorchSharp's module call, so forward
+        /// pre-hooks and forward hooks registered on the layer (<c>register_forward_pre_hook</c>,
+        /// <c>register_forward_hook</c>) run, also when the layer runs inside a model; a hook that returns a tensor
+        /// replaces the input, or the output (the returned states are kept).
         /// </summary>
         /// <param name="inputs">The input tensor, e.g. <c>(batch, timesteps, features)</c> for a recurrent layer.</param>
         /// <param name="mask">Boolean <c>(batch, timesteps)</c> mask: false marks a step to skip.</param>
@@ -107,13 +111,21 @@ namespace RnnSharp.Layers
         /// <param name="training">Training mode: enables dropout.</param>
         public LayerOutput Call(Tensor inputs, Tensor? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
         {
-            var shape = ShapeUtils.Of(inputs);
-            if (!Built) Build(shape);
-            InputSpec?.AssertCompatible(Name, shape);
-            if (initialState is not null && initialState.Count > 0 && !AcceptsInitialState)
-                throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", nameof(initialState));
-            CheckDevice(inputs);
-            return CallCore(inputs, mask, initialState, training);
+            var pending = new PendingCall(mask, initialState, training);
+            var outer = pendingCall;
+            pendingCall = pending;
+            try
+            {
+                // TorchSharp's call runs the pre-hooks, forward (which runs this call's arguments) and the hooks.
+                Tensor output = call(inputs);
+                var result = pending.Result
+                    ?? throw new InvalidOperationException($"Layer \"{Name}\": a forward pre-hook prevented the layer from running.");
+                return ReferenceEquals(output, result.Output) ? result : result.WithOutput(output);
+            }
+            finally
+            {
+                pendingCall = outer;
+            }
         }
 
         /// <summary>True for layers that take <c>initialState</c> (recurrent layers).</summary>
@@ -122,8 +134,34 @@ namespace RnnSharp.Layers
         /// <summary>The layer's computation; inputs are already checked and the layer built.</summary>
         protected abstract LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training);
 
-        /// <summary>TorchSharp entry point: <c>Call(input, training: module.training)</c>'s output.</summary>
-        public override Tensor forward(Tensor input) => Call(input, training: training).Output;
+        /// <summary>
+        /// TorchSharp entry point, reached through <c>call</c> (hooks included): runs the arguments of the
+        /// <see cref="Call"/> in progress, or, when TorchSharp calls the layer directly, <c>Call(input, training:
+        /// module.training)</c>, and returns the output.
+        /// </summary>
+        public sealed override Tensor forward(Tensor input)
+        {
+            var pending = pendingCall ?? new PendingCall(null, null, training);
+            // Taken: a call of this layer made while it runs (by a hook, say) starts afresh.
+            pendingCall = null;
+            var shape = ShapeUtils.Of(input);
+            if (!Built) Build(shape);
+            InputSpec?.AssertCompatible(Name, shape);
+            if (pending.InitialState is { Count: > 0 } && !AcceptsInitialState)
+                throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", "initialState");
+            CheckDevice(input);
+            pending.Result = CallCore(input, pending.Mask, pending.InitialState, pending.Training);
+            return pending.Result.Output;
+        }
+
+        // The arguments of a Call on their way through TorchSharp's call to forward, and the result on its way back.
+        private sealed class PendingCall(Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+        {
+            public Tensor? Mask { get; } = mask;
+            public IReadOnlyList<Tensor>? InitialState { get; } = initialState;
+            public bool Training { get; } = training;
+            public LayerOutput? Result { get; set; }
+        }
 
         /// <summary>The shape of the main output for inputs of <paramref name="inputShape"/>.</summary>
         public abstract int?[] ComputeOutputShape(int?[] inputShape);
@@ -135,7 +173,7 @@ namespace RnnSharp.Layers
         /// The mask of the layer's output given its input and input mask. By default a layer that
         /// <see cref="SupportsMasking"/> passes the mask on and any other drops it, as Keras does.
         /// </summary>
-        public virtual Tensor? ComputeMask(Tensor inputs, Tensor? mask) => SupportsMasking ? mask : null;
+        public virtual Tensor? ComputeMask(Tensor inputs, Tensor? mask = null) => SupportsMasking ? mask : null;
 
         /// <summary>The layer's Keras weights, in Keras order, with Keras shapes. Empty before the layer is built.</summary>
         public IReadOnlyList<WeightInfo> Weights => Built ? DescribeWeights() : Array.Empty<WeightInfo>();
@@ -241,6 +279,14 @@ namespace RnnSharp.Layers
             var p = get_parameter(qualifiedName)
                 ?? throw new InvalidOperationException($"Layer \"{Name}\" has no parameter \"{qualifiedName}\".");
             p.requires_grad = false;
+        }
+
+        /// <summary>Registers <paramref name="engine"/>'s TorchSharp module as this layer's <c>engine</c> and holds its
+        /// held parameters: the layer that runs a fused engine owns it.</summary>
+        internal void RegisterEngine(FusedEngine engine)
+        {
+            register_module("engine", engine.Module);
+            foreach (var held in engine.HeldParameters) Freeze("engine." + held);
         }
 
         /// <summary>The device of the layer's parameters, or null when it has none.</summary>

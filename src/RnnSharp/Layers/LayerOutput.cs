@@ -34,6 +34,14 @@ namespace RnnSharp.Layers
         /// <summary>The returned tensors in Keras order: output, then states.</summary>
         public Tensor this[int index] => tensors[index];
 
+        /// <summary>The same result with <paramref name="output"/> in place of the output (states unchanged).</summary>
+        public LayerOutput WithOutput(Tensor output)
+        {
+            var states = new Tensor[tensors.Length - 1];
+            Array.Copy(tensors, 1, states, 0, states.Length);
+            return new LayerOutput(output, states);
+        }
+
         /// <summary>The output tensor.</summary>
         public static implicit operator Tensor(LayerOutput result) => result.Output;
 

@@ -92,7 +92,7 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => MaskZero ? inputs.ne(0) : null;
+        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null) => MaskZero ? inputs.ne(0) : null;
 
         /// <inheritdoc />
         public override int?[] ComputeOutputShape(int?[] inputShape)

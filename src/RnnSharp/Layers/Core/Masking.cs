@@ -36,7 +36,7 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => inputs.ne(MaskValue).any(-1);
+        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null) => inputs.ne(MaskValue).any(-1);
 
         /// <inheritdoc />
         public override int?[] ComputeOutputShape(int?[] inputShape) => (int?[])inputShape.Clone();

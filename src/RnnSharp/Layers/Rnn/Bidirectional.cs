@@ -29,7 +29,7 @@ namespace RnnSharp.Layers
     {
         private static readonly string?[] MergeModes = { "concat", "sum", "mul", "ave", null };
         private readonly RNN? givenBackwardLayer;
-        private nn.Module? engine;
+        private FusedEngine? engine;
 
         /// <summary>Wraps <paramref name="layer"/>, as Keras's <c>Bidirectional(layer, merge_mode, backward_layer)</c>.</summary>
         /// <param name="layer">The recurrent layer (an <see cref="RNN"/>: SimpleRNN, LSTM, GRU or RNN over a cell).</param>
@@ -121,31 +121,20 @@ namespace RnnSharp.Layers
             }
         }
 
-        /// <summary><see cref="RnnExecutionPath.Fused"/> when the layer runs as one fused bidirectional call (both
-        /// directions plain cells of one kind with fused-compatible options), else the step-by-step path.</summary>
+        /// <summary><see cref="RnnExecutionPath.Fused"/> when a call in training runs as one fused bidirectional call
+        /// (both directions plain cells of one kind with fused-compatible options), else the step-by-step path. Recurrent
+        /// dropout needs the step-by-step path only while it is in play (see <see cref="GetExecutionPathReason"/>).</summary>
         public RnnExecutionPath ExecutionPath => ExecutionPathReason is null ? RnnExecutionPath.Fused : RnnExecutionPath.StepByStep;
 
-        /// <summary>Why the layer does not run as one fused bidirectional call, or null when it does.</summary>
-        public string? ExecutionPathReason
-            => !UseFused ? "UseFused is false"
-             : FusedBlocker(ForwardLayer, BackwardLayer)
-               ?? (((FusedRNNCell)ForwardLayer.Cell).RecurrentDropout > 0 || ((FusedRNNCell)BackwardLayer.Cell).RecurrentDropout > 0
-                   ? "recurrentDropout > 0 (in training) is not supported by the fused kernel" : null);
+        /// <summary>Why a call in training does not run as one fused bidirectional call, or null when it does.</summary>
+        public string? ExecutionPathReason => GetExecutionPathReason(training: true);
+
+        /// <summary>Why a call (in training, or at inference) does not run as one fused bidirectional call, or null when it
+        /// does; the rule the call itself follows.</summary>
+        public string? GetExecutionPathReason(bool training) => FusedEngine.Ineligibility(new[] { ForwardLayer, BackwardLayer }, UseFused, training);
 
         /// <summary>The path the most recent call took, or null before the first call.</summary>
         public RnnExecutionPath? LastCallPath { get; private set; }
-
-        // Why two directions cannot share one bidirectional engine, or null when they can.
-        private static string? FusedBlocker(RNN forward, RNN backward)
-        {
-            if (forward.Cell is not FusedRNNCell f || backward.Cell is not FusedRNNCell b)
-                return "a direction's cell is not a SimpleRNNCell, LSTMCell or GRUCell";
-            if (f.FusedIncompatibility is string reason) return reason;
-            if (b.FusedIncompatibility is string backwardReason) return "backward layer: " + backwardReason;
-            if (f.EngineSignature != b.EngineSignature) return "the backward layer's cell differs from the forward layer's (kind, units, bias or activation)";
-            if (forward.GoBackwards) return "the forward layer has goBackwards: true";
-            return null;
-        }
 
         private static RNN Copy(RNN layer, string name, bool flipGoBackwards)
         {
@@ -163,21 +152,17 @@ namespace RnnSharp.Layers
             if (inputShape[^1] is not int inputDim)
                 throw new ShapeMismatchException(
                     $"Layer \"{Name}\" needs a known feature dimension (last axis), received input shape {ShapeUtils.Format(inputShape)}.");
-            if (FusedBlocker(ForwardLayer, BackwardLayer) is null && !ForwardLayer.Built && !BackwardLayer.Built)
+            if (!ForwardLayer.Built && !BackwardLayer.Built
+                && FusedEngine.Ineligibility(new[] { ForwardLayer, BackwardLayer }, useFused: true, training: false) is null)
             {
-                // One engine holds both directions: weight_ih_l0 (forward) and weight_ih_l0_reverse (backward).
-                var forwardCell = (FusedRNNCell)ForwardLayer.Cell;
-                var backwardCell = (FusedRNNCell)BackwardLayer.Cell;
-                engine = forwardCell.CreateEngine(inputDim, bidirectional: true);
-                forwardCell.ShareEngine(engine, "");
-                backwardCell.ShareEngine(engine, "_reverse");
-                register_module("engine", engine);
+                // One engine holds both directions, run by this layer: weight_ih_l0 (forward), weight_ih_l0_reverse (backward).
+                engine = new FusedEngine((FusedRNNCell)ForwardLayer.Cell, inputDim, directions: 2);
+                RegisterEngine(engine);
+                ((FusedRNNCell)ForwardLayer.Cell).Bind(engine.Direction(0));
+                ((FusedRNNCell)BackwardLayer.Cell).Bind(engine.Direction(1));
             }
             ForwardLayer.Build(inputShape);
             BackwardLayer.Build(inputShape);
-            if (engine is not null)
-                foreach (var held in ((FusedRNNCell)ForwardLayer.Cell).HeldEngineParameters.Concat(((FusedRNNCell)BackwardLayer.Cell).HeldEngineParameters))
-                    Freeze("engine." + held);
             InputSpec = new InputSpec(ndim: 3, axes: new Dictionary<int, int> { [-1] = inputDim });
         }
 
@@ -217,7 +202,7 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => ReturnSequences ? mask : null;
+        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null) => ReturnSequences ? mask : null;
 
         /// <summary>Resets the carried states of both directions (zeros, or <paramref name="states"/>: the forward
         /// states then the backward ones), as Keras's <c>reset_states()</c>.</summary>
@@ -293,15 +278,14 @@ namespace RnnSharp.Layers
         // Both directions in one bidirectional engine call, or null when that is not possible for this call.
         private ((Tensor, Tensor[]), (Tensor, Tensor[]))? RunFused(Tensor inputs, Tensor? mask, Tensor[] forwardInitial, Tensor[] backwardInitial, bool training)
         {
-            if (engine is null || !UseFused) return null;
+            if (engine is null || GetExecutionPathReason(training) is not null) return null;
+            // Each direction keeps its own input-dropout mask, as two Keras layers would.
             var forwardCell = (FusedRNNCell)ForwardLayer.Cell;
             var backwardCell = (FusedRNNCell)BackwardLayer.Cell;
-            if (training && (forwardCell.RecurrentDropout > 0 || backwardCell.RecurrentDropout > 0)) return null;
-            // Each direction keeps its own input-dropout mask, as two Keras layers would.
-            Tensor xForward = forwardCell.InputDropoutMask(inputs, training) is Tensor keepF ? inputs * keepF.unsqueeze(1) : inputs;
-            Tensor xBackward = backwardCell.InputDropoutMask(inputs, training) is Tensor keepB ? inputs * keepB.unsqueeze(1) : inputs;
-            var result = FusedSequence.Run(forwardCell, engine, xForward, xBackward, mask?.to(ScalarType.Bool),
-                new[] { forwardInitial, backwardInitial }, zeroOutputForMask: ReturnSequences, lastStepOnly: !ReturnSequences);
+            Tensor xForward = forwardCell.GetDropoutMask(inputs, training) is Tensor keepF ? inputs * keepF.unsqueeze(1) : inputs;
+            Tensor xBackward = backwardCell.GetDropoutMask(inputs, training) is Tensor keepB ? inputs * keepB.unsqueeze(1) : inputs;
+            var result = engine.Run(new[] { xForward, xBackward }, mask?.to(ScalarType.Bool), new[] { forwardInitial, backwardInitial },
+                zeroOutputForMask: ReturnSequences, statesNeeded: true, lastStepOnly: !ReturnSequences);
             if (result is null) return null;
             ForwardLayer.LastCallPath = RnnExecutionPath.Fused;
             BackwardLayer.LastCallPath = RnnExecutionPath.Fused;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using RnnSharp.Activations;
 using RnnSharp.Initializers;
 using RnnSharp.Utils;
@@ -10,46 +11,54 @@ using static TorchSharp.torch;
 namespace RnnSharp.Layers
 {
     /// <summary>
-    /// The shared part of Keras's built-in cells, <see cref="SimpleRNNCell"/>, <see cref="LSTMCell"/> and
-    /// <see cref="GRUCell"/>: units, activation, bias, initializers, dropout, Keras's weight layout, and the cell's
-    /// equations written once for both execution paths.
+    /// A cell whose equations a fused kernel computes (<see cref="Kernel"/>): the shared part of
+    /// <see cref="SimpleRNNCell"/>, <see cref="LSTMCell"/> and <see cref="GRUCell"/>, and the base of any new cell that
+    /// maps onto <c>nn.RNN</c>, <c>nn.LSTM</c> or <c>nn.GRU</c>: units, activation, bias, initializers, dropout, Keras's
+    /// weight layout, and the cell's equations for the step-by-step path.
     /// </summary>
     /// <remarks>
-    /// The weights live in a TorchSharp <c>nn.RNN</c>/<c>nn.LSTM</c>/<c>nn.GRU</c> module (the "engine") in PyTorch's
-    /// layout, so an <see cref="RNN"/> over the cell can run the whole sequence in one fused call;
-    /// <see cref="Layer.GetWeights"/> and <see cref="Layer.SetWeights"/> convert to and from Keras's layout. Where Keras
-    /// has one bias and PyTorch two, the engine's recurrent bias is held at zero, never trained and not counted. The
-    /// engine is registered by the outermost layer that runs it: the cell itself when used alone, its
-    /// <see cref="RNN"/> (as <c>engine</c>), or a <see cref="Bidirectional"/> whose two directions share one
-    /// bidirectional engine (<c>weight_ih_l0</c> and <c>weight_ih_l0_reverse</c>).
+    /// The weights live in a <see cref="FusedEngine"/>, TorchSharp's module for the kernel, in PyTorch's layout, so an
+    /// <see cref="RNN"/> over the cell runs the whole sequence in one fused call; <see cref="Layer.GetWeights"/> and
+    /// <see cref="Layer.SetWeights"/> convert to and from Keras's layout. Where Keras has one bias and PyTorch two, the
+    /// engine's recurrent bias is held at zero, never trained and not counted. The engine belongs to the layer that runs
+    /// it: the cell's <see cref="RNN"/> (as <c>engine</c>), a <see cref="Bidirectional"/> whose two directions share one
+    /// bidirectional engine (<c>weight_ih_l0</c> and <c>weight_ih_l0_reverse</c>), or the cell itself when used alone;
+    /// the cell reads and writes its direction's weights through a view. A subclass names its <see cref="Kernel"/>,
+    /// writes its step in <see cref="StepProjected"/>, and says in <see cref="FusedIncompatibility"/> which of its
+    /// options the kernel cannot compute (those run step by step).
     /// </remarks>
-    public abstract class FusedRNNCell : AbstractRNNCell
+    public abstract class FusedRNNCell : DropoutRNNCell
     {
-        private nn.Module? engine;
-        private string suffix = "";
-        private Tensor? inputDropoutMask;
-        private Tensor? recurrentDropoutMask;
+        private FusedEngine.View? view;
+        // Boxed: TorchSharp registers every Module-valued field of a module as its child.
+        private StrongBox<Layer>? engineOwner;
 
-        private protected FusedRNNCell(
+        /// <summary>Creates the cell with Keras's arguments; null activation and initializers take Keras's defaults
+        /// (<c>tanh</c>, <c>glorot_uniform</c>, <c>orthogonal</c>, <c>zeros</c>).</summary>
+        /// <param name="name">Cell name; null gives Keras's automatic name from the class.</param>
+        /// <param name="units">Dimensionality of the output space (and of each state).</param>
+        /// <param name="activation">The activation; null is <c>tanh</c>.</param>
+        /// <param name="useBias">Whether the cell has bias vectors.</param>
+        /// <param name="kernelInitializer">Initializer of <c>kernel</c>; null is <c>glorot_uniform</c>.</param>
+        /// <param name="recurrentInitializer">Initializer of <c>recurrent_kernel</c>; null is <c>orthogonal</c>.</param>
+        /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
+        /// <param name="dropout">Fraction of the input units to drop in training.</param>
+        /// <param name="recurrentDropout">Fraction of the recurrent units to drop in training.</param>
+        /// <param name="trainable">Whether the weights are trained.</param>
+        protected FusedRNNCell(
             string? name, int units, Activation? activation, bool useBias,
             Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
             double dropout, double recurrentDropout, bool trainable)
-            : base(name, trainable)
+            : base(name, dropout, recurrentDropout, trainable)
         {
             if (units <= 0)
                 throw new ArgumentException($"Received an invalid value for argument `units`, expected a positive integer, got {units}.", nameof(units));
-            if (dropout < 0 || dropout >= 1)
-                throw new ArgumentException($"`dropout` must be in [0, 1). Received: dropout={dropout}", nameof(dropout));
-            if (recurrentDropout < 0 || recurrentDropout >= 1)
-                throw new ArgumentException($"`recurrentDropout` must be in [0, 1). Received: recurrentDropout={recurrentDropout}", nameof(recurrentDropout));
             Units = units;
             Activation = activation ?? "tanh";
             UseBias = useBias;
             KernelInitializer = kernelInitializer ?? "glorot_uniform";
             RecurrentInitializer = recurrentInitializer ?? "orthogonal";
             BiasInitializer = biasInitializer ?? "zeros";
-            Dropout = dropout;
-            RecurrentDropout = recurrentDropout;
         }
 
         /// <summary>Dimensionality of the output space (and of each state).</summary>
@@ -64,90 +73,79 @@ namespace RnnSharp.Layers
         public Initializer RecurrentInitializer { get; }
         /// <summary>Initializer of <c>bias</c> (Keras default <c>zeros</c>).</summary>
         public Initializer BiasInitializer { get; }
-        /// <summary>Fraction of the input units dropped in training (one mask per sequence, as Keras).</summary>
-        public double Dropout { get; }
-        /// <summary>Fraction of the recurrent units dropped in training (forces the step-by-step path).</summary>
-        public double RecurrentDropout { get; }
 
         /// <inheritdoc />
         public override int OutputSize => Units;
 
-        /// <summary>Number of gates: 1 (SimpleRNN), 4 (LSTM), 3 (GRU); the kernels have <c>gates * units</c> columns.</summary>
-        internal abstract int GateCount { get; }
+        /// <summary>The fused kernel whose equations the cell computes (and whose module holds its weights).</summary>
+        protected internal abstract FusedKernel Kernel { get; }
+
+        /// <summary>Why the kernel cannot compute this cell's options (e.g. another activation), or null when it can;
+        /// the cell then runs step by step, and the RNN's <c>ExecutionPathReason</c> says this.</summary>
+        protected internal virtual string? FusedIncompatibility => null;
 
         /// <summary>True when the Keras bias holds a separate recurrent bias as a second row (GRU with resetAfter), so
         /// the engine's <c>bias_hh_l0</c> is a real weight; otherwise it is held at zero.</summary>
-        internal virtual bool HasRecurrentBias => false;
+        protected internal virtual bool HasRecurrentBias => false;
 
-        /// <summary>Why the fused kernel cannot compute this cell's options, or null when it can.</summary>
-        internal abstract string? FusedIncompatibility { get; }
+        /// <summary>Number of gates of the kernel: 1 (RNN), 4 (LSTM), 3 (GRU); the kernels have <c>gates * units</c> columns.</summary>
+        protected int GateCount => Kernel switch { FusedKernel.Lstm => 4, FusedKernel.Gru => 3, _ => 1 };
 
-        /// <summary>Cells whose engines are interchangeable (same kind, units, bias and kernel nonlinearity) can share
-        /// one bidirectional engine.</summary>
-        internal virtual string EngineSignature => $"{GetType().Name}/{Units}/{UseBias}";
-
-        /// <summary>Reorders gate blocks along the last axis between Keras's and the engine's order; the identity except
-        /// for GRU (Keras z, r, h; PyTorch r, z, n). Its own inverse.</summary>
-        internal virtual Tensor SwapGateOrder(Tensor t) => t;
+        /// <summary>Reorders gate blocks along the last axis between Keras's order and the kernel's; the identity unless
+        /// the two differ (GRU: Keras z, r, h; PyTorch r, z, n). Must be its own inverse.</summary>
+        protected internal virtual Tensor SwapGateOrder(Tensor t) => t;
 
         /// <summary>The initial Keras bias (LSTM overrides it for unitForgetBias).</summary>
-        internal virtual Tensor InitialBias()
+        protected virtual Tensor InitialBias()
             => HasRecurrentBias ? BiasInitializer.Generate(2, GateCount * Units) : BiasInitializer.Generate(GateCount * Units);
 
-        /// <summary>Creates the engine for <paramref name="inputDim"/> features, batch first, one or two directions.</summary>
-        internal abstract nn.Module CreateEngine(long inputDim, bool bidirectional);
-
-        /// <summary>Runs <paramref name="module"/> on a padded batch; states <c>(directions, batch, units)</c> each.</summary>
-        internal abstract (Tensor Output, Tensor[] States) RunEngine(nn.Module module, Tensor input, Tensor[] states);
-
-        /// <summary>Runs <paramref name="module"/> on a packed batch; states <c>(directions, batch, units)</c> each.</summary>
-        internal abstract (nn.utils.rnn.PackedSequence Output, Tensor[] States) RunEngine(nn.Module module, nn.utils.rnn.PackedSequence input, Tensor[] states);
-
         /// <summary>
-        /// The cell's equations for one step: <paramref name="projectedInput"/> is <c>x_t · W_ih + b_ih</c> in engine
-        /// layout (see <see cref="ProjectInputs"/>), <paramref name="states"/> the previous states and
+        /// The cell's equations for one step: <paramref name="projectedInput"/> is <c>x_t · W_ih + b_ih</c> in the
+        /// kernel's layout (see <see cref="ProjectInputs"/>), <paramref name="states"/> the previous states and
         /// <paramref name="recurrentMask"/> the recurrent dropout mask (applied to h before the recurrent product).
-        /// Returns the new states; the output is the first.
+        /// Returns the new states; the output is the first. Read the weights with <see cref="EngineParameter"/>.
         /// </summary>
-        internal abstract Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask);
-
-        /// <summary>The engine holding the weights (null before the cell is built).</summary>
-        internal nn.Module? Engine => engine;
-
-        /// <summary>True when the layer running the cell (its RNN, or a Bidirectional) registers the engine, not the cell.</summary>
-        internal bool EngineHosted { get; set; }
-
-        /// <summary>True when the engine is a bidirectional engine shared with the other direction of a Bidirectional.</summary>
-        internal bool EngineShared { get; private set; }
-
-        /// <summary>Places this cell's weights in <paramref name="shared"/> (a bidirectional engine), under parameter names
-        /// ending in <paramref name="directionSuffix"/> (<c>""</c> or <c>"_reverse"</c>); called before the cell is built.</summary>
-        internal void ShareEngine(nn.Module shared, string directionSuffix)
-        {
-            if (Built) throw new InvalidOperationException($"Cell \"{Name}\" is already built; its engine cannot be shared.");
-            engine = shared;
-            suffix = directionSuffix;
-            EngineHosted = true;
-            EngineShared = true;
-        }
-
-        /// <summary>The engine parameters held at zero (relative to the engine), for the layer that registers it to freeze.</summary>
-        internal IEnumerable<string> HeldEngineParameters
-            => UseBias && !HasRecurrentBias ? new[] { "bias_hh_l0" + suffix } : Array.Empty<string>();
-
-        /// <summary>An engine parameter of this cell's direction by name (e.g. <c>weight_hh_l0</c>).</summary>
-        internal Tensor EngineParameter(string name)
-            => engine!.get_parameter(name + suffix) ?? throw new InvalidOperationException($"Cell \"{Name}\": engine parameter {name}{suffix} is missing.");
-
-        /// <summary><c>x · W_ih + b_ih</c> for every timestep (or one step) in engine layout.</summary>
-        internal Tensor ProjectInputs(Tensor x)
-            => nn.functional.linear(x, EngineParameter("weight_ih_l0"), UseBias ? EngineParameter("bias_ih_l0") : null);
+        protected internal abstract Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask);
 
         /// <inheritdoc />
-        public override IReadOnlyList<int> StateSize => Enumerable.Repeat(Units, StateCount).ToArray();
+        public override IReadOnlyList<int> StateSize => Enumerable.Repeat(Units, Kernel == FusedKernel.Lstm ? 2 : 1).ToArray();
 
-        /// <summary>Number of state tensors: 1, or 2 for an LSTM cell.</summary>
-        internal virtual int StateCount => 1;
+        /// <summary>This cell's direction of the engine holding its weights (null before the cell is built).</summary>
+        internal FusedEngine.View? View => view;
+
+        /// <summary>The layer that runs (and so registers) an engine made for this cell when it is built; set by an RNN
+        /// that takes the cell unbuilt. Null: the cell runs itself.</summary>
+        internal Layer? EngineOwner
+        {
+            get => engineOwner?.Value;
+            set => engineOwner = value is null ? null : new StrongBox<Layer>(value);
+        }
+
+        /// <summary>Places this cell's weights in direction <paramref name="direction"/> of a bidirectional engine owned by
+        /// the Bidirectional wrapper that runs it; called before the cell is built.</summary>
+        internal void Bind(FusedEngine.View direction)
+        {
+            if (Built || view is not null) throw new InvalidOperationException($"Cell \"{Name}\" already has its weights; they cannot move to another engine.");
+            view = direction;
+        }
+
+        /// <summary>Creates this cell's one-direction engine, registered by <see cref="EngineOwner"/> (or the cell itself
+        /// when used alone), unless the cell already has one.</summary>
+        internal void EnsureEngine(long inputDim)
+        {
+            if (view is not null) return;
+            var engine = new FusedEngine(this, inputDim, directions: 1);
+            (EngineOwner ?? this).RegisterEngine(engine);
+            view = engine.Direction(0);
+        }
+
+        /// <summary>A kernel parameter of this cell's direction by name (e.g. <c>weight_hh_l0</c>, <c>bias_hh_l0</c>).</summary>
+        protected Tensor EngineParameter(string name)
+            => (view ?? throw new InvalidOperationException($"Cell \"{Name}\" is not built yet.")).Parameter(name);
+
+        /// <summary><c>x · W_ih + b_ih</c> for every timestep (or one step) in the kernel's layout.</summary>
+        internal Tensor ProjectInputs(Tensor x)
+            => nn.functional.linear(x, EngineParameter("weight_ih_l0"), UseBias ? EngineParameter("bias_ih_l0") : null);
 
         /// <inheritdoc />
         protected override void BuildCore(int?[] inputShape)
@@ -155,24 +153,13 @@ namespace RnnSharp.Layers
             if (inputShape[^1] is not int inputDim)
                 throw new ShapeMismatchException(
                     $"Layer \"{Name}\" needs a known feature dimension (last axis), received input shape {ShapeUtils.Format(inputShape)}.");
-            if (engine is null)
-            {
-                engine = CreateEngine(inputDim, bidirectional: false);
-                if (!EngineHosted) register_module("engine", engine);
-            }
+            EnsureEngine(inputDim);
             var weights = new List<Tensor>
             {
                 KernelInitializer.Generate(inputDim, GateCount * Units),
                 RecurrentInitializer.Generate(Units, GateCount * Units),
             };
             if (UseBias) weights.Add(InitialBias());
-            using (no_grad())
-            {
-                // Keras has one bias where the fused kernel has two: hold the second at zero, untrained and uncounted.
-                foreach (var held in HeldEngineParameters) engine.get_parameter(held)!.zero_();
-            }
-            if (!EngineHosted)
-                foreach (var held in HeldEngineParameters) Freeze("engine." + held);
             WriteWeights(weights);
             InputSpec = new InputSpec(ndim: 2, axes: new Dictionary<int, int> { [-1] = inputDim });
         }
@@ -228,40 +215,10 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        public override void ResetDropoutMasks()
-        {
-            inputDropoutMask?.Dispose();
-            recurrentDropoutMask?.Dispose();
-            inputDropoutMask = null;
-            recurrentDropoutMask = null;
-        }
-
-        /// <summary>The input dropout mask of the current sequence (drawn on first use), or null outside training.</summary>
-        internal Tensor? InputDropoutMask(Tensor like, bool training)
-        {
-            if (!training || Dropout == 0) return null;
-            return inputDropoutMask ??= DropoutMask(like.shape[0], like.shape[^1], Dropout, like).DetachFromDisposeScope();
-        }
-
-        /// <summary>The recurrent dropout mask of the current sequence (drawn on first use), or null outside training.</summary>
-        internal Tensor? RecurrentDropoutMask(Tensor like, bool training)
-        {
-            if (!training || RecurrentDropout == 0) return null;
-            return recurrentDropoutMask ??= DropoutMask(like.shape[0], Units, RecurrentDropout, like).DetachFromDisposeScope();
-        }
-
-        private static Tensor DropoutMask(long batch, long width, double rate, Tensor like)
-        {
-            using var keep = full(new[] { batch, width }, 1.0 - rate, dtype: like.dtype, device: like.device);
-            using var draw = bernoulli(keep);
-            return draw / (1.0 - rate);
-        }
-
-        /// <inheritdoc />
         public override (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, bool training)
         {
-            var dropped = InputDropoutMask(input, training) is Tensor keep ? input * keep : input;
-            var next = StepProjected(ProjectInputs(dropped), states, RecurrentDropoutMask(input, training));
+            var dropped = GetDropoutMask(input, training) is Tensor keep ? input * keep : input;
+            var next = StepProjected(ProjectInputs(dropped), states, GetRecurrentDropoutMask(states[0], training));
             return (next[0], next);
         }
 

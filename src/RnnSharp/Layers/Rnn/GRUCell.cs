@@ -43,41 +43,28 @@ namespace RnnSharp.Layers
         /// <summary>Whether the reset gate is applied after the recurrent product.</summary>
         public bool ResetAfter { get; }
 
-        internal override int GateCount => 3;
+        /// <inheritdoc />
+        protected internal override FusedKernel Kernel => FusedKernel.Gru;
 
-        internal override bool HasRecurrentBias => ResetAfter;
+        /// <inheritdoc />
+        protected internal override bool HasRecurrentBias => ResetAfter;
 
-        internal override string? FusedIncompatibility
+        /// <inheritdoc />
+        protected internal override string? FusedIncompatibility
             => !ResetAfter ? "resetAfter: false (the fused kernel applies the reset gate after the recurrent product)"
              : Activation.Name != "tanh" ? $"activation \"{Activation.Name}\" (the fused kernel computes tanh)"
              : RecurrentActivation.Name != "sigmoid" ? $"recurrentActivation \"{RecurrentActivation.Name}\" (the fused kernel computes sigmoid)"
              : null;
 
-        internal override string EngineSignature => base.EngineSignature + "/" + ResetAfter;
-
-        internal override nn.Module CreateEngine(long inputDim, bool bidirectional)
-            => nn.GRU(inputDim, Units, numLayers: 1, bias: UseBias, batchFirst: true, bidirectional: bidirectional);
-
         /// <summary>Swaps the first two gate blocks along the last axis: Keras z, r, h ↔ PyTorch r, z, n (its own inverse).</summary>
-        internal override Tensor SwapGateOrder(Tensor t)
+        protected internal override Tensor SwapGateOrder(Tensor t)
         {
             var blocks = t.split(Units, -1);
             return cat(new[] { blocks[1], blocks[0], blocks[2] }, -1);
         }
 
-        internal override (Tensor Output, Tensor[] States) RunEngine(nn.Module module, Tensor input, Tensor[] states)
-        {
-            var (output, h) = ((TorchSharp.Modules.GRU)module).call(input, states[0]);
-            return (output, new[] { h });
-        }
-
-        internal override (nn.utils.rnn.PackedSequence Output, Tensor[] States) RunEngine(nn.Module module, nn.utils.rnn.PackedSequence input, Tensor[] states)
-        {
-            var (output, h) = ((TorchSharp.Modules.GRU)module).call(input, states[0]);
-            return (output, new[] { h });
-        }
-
-        internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
+        /// <inheritdoc />
+        protected internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
         {
             // Engine layout: gates r, z, n.
             var hPrev = states[0];

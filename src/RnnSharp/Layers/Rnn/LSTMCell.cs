@@ -42,36 +42,23 @@ namespace RnnSharp.Layers
         /// <summary>Whether the forget-gate bias starts at 1.</summary>
         public bool UnitForgetBias { get; }
 
-        internal override int StateCount => 2;
+        /// <inheritdoc />
+        protected internal override FusedKernel Kernel => FusedKernel.Lstm;
 
-        internal override int GateCount => 4;
-
-        internal override string? FusedIncompatibility
+        /// <inheritdoc />
+        protected internal override string? FusedIncompatibility
             => Activation.Name != "tanh" ? $"activation \"{Activation.Name}\" (the fused kernel computes tanh)"
              : RecurrentActivation.Name != "sigmoid" ? $"recurrentActivation \"{RecurrentActivation.Name}\" (the fused kernel computes sigmoid)"
              : null;
 
-        internal override nn.Module CreateEngine(long inputDim, bool bidirectional)
-            => nn.LSTM(inputDim, Units, numLayers: 1, bias: UseBias, batchFirst: true, bidirectional: bidirectional);
-
-        internal override Tensor InitialBias()
+        /// <inheritdoc />
+        protected override Tensor InitialBias()
             => UnitForgetBias
                 ? cat(new[] { BiasInitializer.Generate(Units), ones(Units), BiasInitializer.Generate(2 * Units) })
                 : base.InitialBias();
 
-        internal override (Tensor Output, Tensor[] States) RunEngine(nn.Module module, Tensor input, Tensor[] states)
-        {
-            var (output, h, c) = ((TorchSharp.Modules.LSTM)module).call(input, (states[0], states[1]));
-            return (output, new[] { h, c });
-        }
-
-        internal override (nn.utils.rnn.PackedSequence Output, Tensor[] States) RunEngine(nn.Module module, nn.utils.rnn.PackedSequence input, Tensor[] states)
-        {
-            var (output, h, c) = ((TorchSharp.Modules.LSTM)module).call(input, (states[0], states[1]));
-            return (output, new[] { h, c });
-        }
-
-        internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
+        /// <inheritdoc />
+        protected internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
         {
             var h = recurrentMask is null ? states[0] : states[0] * recurrentMask;
             var gates = (projectedInput + nn.functional.linear(h, EngineParameter("weight_hh_l0"))).chunk(4, -1);

@@ -53,9 +53,9 @@ namespace RnnSharp.Layers
             Unroll = unroll;
             ZeroOutputForMask = zeroOutputForMask;
             InputSpec = new InputSpec(ndim: 3);
-            // A built-in cell's engine is registered here (as "engine") when the cell is not built yet; any other cell
-            // is registered as a whole.
-            if (cell is FusedRNNCell fused && !fused.Built) fused.EngineHosted = true;
+            // The layer runs a fused cell's engine, so it owns it (registered as "engine" at build) when the cell is not
+            // built yet; any other cell is registered as a whole.
+            if (cell is FusedRNNCell { Built: false } fused) fused.EngineOwner = this;
             else register_module("cell", cell);
         }
 
@@ -124,17 +124,18 @@ namespace RnnSharp.Layers
             => Cell as FusedRNNCell ?? throw new InvalidOperationException(
                 $"Layer \"{Name}\" runs a {Cell.GetType().Name}, which has no {property}: read it from the cell (layer.Cell).");
 
-        /// <summary>The path the layer takes for its options: <see cref="RnnExecutionPath.Fused"/> unless the cell or an
-        /// option needs the step-by-step path (<see cref="ExecutionPathReason"/> says which). Inference (no dropout in
-        /// play) with recurrent dropout configured still runs fused.</summary>
+        /// <summary>The path a call in training takes for the layer's options: <see cref="RnnExecutionPath.Fused"/> unless
+        /// the cell or an option needs the step-by-step path (<see cref="ExecutionPathReason"/> says which). Recurrent
+        /// dropout needs it only while it is in play: at inference such a layer runs fused (see
+        /// <see cref="GetExecutionPathReason"/>).</summary>
         public RnnExecutionPath ExecutionPath => ExecutionPathReason is null ? RnnExecutionPath.Fused : RnnExecutionPath.StepByStep;
 
-        /// <summary>Why the layer runs step by step, or null when it runs on the fused kernel.</summary>
-        public string? ExecutionPathReason
-            => !UseFused ? "UseFused is false"
-             : Cell is not FusedRNNCell fused ? $"the cell is a {Cell.GetType().Name}; the fused kernels run SimpleRNNCell, LSTMCell and GRUCell"
-             : fused.EngineShared ? "its weights live in the bidirectional engine of its Bidirectional wrapper, which runs it fused; called on its own it runs step by step"
-             : fused.FusedIncompatibility ?? (fused.RecurrentDropout > 0 ? "recurrentDropout > 0 (in training) is not supported by the fused kernel" : null);
+        /// <summary>Why a call in training runs step by step, or null when it runs on the fused kernel.</summary>
+        public string? ExecutionPathReason => GetExecutionPathReason(training: true);
+
+        /// <summary>Why a call (in training, or at inference) runs step by step, or null when it runs on the fused
+        /// kernel; the rule the call itself follows.</summary>
+        public string? GetExecutionPathReason(bool training) => FusedEngine.Ineligibility(new[] { this }, UseFused, training);
 
         /// <summary>
         /// Whether to use the fused kernel where the options allow (default true), as Keras 3's <c>use_cudnn="auto"</c>.
@@ -159,12 +160,6 @@ namespace RnnSharp.Layers
         /// <summary>The number of state tensors (1, 2 for an LSTM, the sum over the cells of a stack).</summary>
         internal int StateCount => Cell.StateSize.Count;
 
-        /// <summary>True when this layer can run fused with these dropout settings (the cell is a plain built-in cell with
-        /// fused-compatible options, not forced step by step and not sharing a bidirectional engine).</summary>
-        internal bool CanRunFused(bool training)
-            => UseFused && Cell is FusedRNNCell fused && !fused.EngineShared && fused.FusedIncompatibility is null
-               && !(training && fused.RecurrentDropout > 0);
-
         /// <inheritdoc />
         protected override void BuildCore(int?[] inputShape)
         {
@@ -175,12 +170,8 @@ namespace RnnSharp.Layers
                 throw new ArgumentException(
                     $"Layer \"{Name}\" is stateful, so it needs a fixed batch size: give batchInputShape (e.g. [32, 10, {inputDim}]) " +
                     "to the first layer of the model.");
+            if (Cell is FusedRNNCell fused && fused.EngineOwner == this) fused.EnsureEngine(inputDim);
             Cell.Build(new[] { inputShape[0], (int?)inputDim });
-            if (Cell is FusedRNNCell { EngineHosted: true, EngineShared: false } fused)
-            {
-                register_module("engine", fused.Engine!);
-                foreach (var held in fused.HeldEngineParameters) Freeze("engine." + held);
-            }
             InputSpec = new InputSpec(ndim: 3, axes: new Dictionary<int, int> { [-1] = inputDim });
         }
 
@@ -207,7 +198,7 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => ReturnSequences ? mask : null;
+        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null) => ReturnSequences ? mask : null;
 
         /// <summary>Zeroes the carried states of a stateful layer (or sets them to <paramref name="states"/>), as
         /// Keras's <c>reset_states()</c>.</summary>
@@ -306,15 +297,15 @@ namespace RnnSharp.Layers
             if (Cell is FusedRNNCell fused)
             {
                 // One input-dropout mask per sequence, shared by all timesteps (Keras's DropoutRNNCell).
-                Tensor x = fused.InputDropoutMask(inputs, training) is Tensor keep ? inputs * keep.unsqueeze(1) : inputs;
-                Tensor? recurrentMask = fused.RecurrentDropoutMask(inputs, training);
+                Tensor x = fused.GetDropoutMask(inputs, training) is Tensor keep ? inputs * keep.unsqueeze(1) : inputs;
+                Tensor? recurrentMask = fused.GetRecurrentDropoutMask(initial[0], training);
                 if (GoBackwards)
                 {
                     x = x.flip(1);
                     stepMask = stepMask?.flip(1);
                 }
-                if (CanRunFused(training)
-                    && FusedSequence.Run(fused, fused.Engine!, x, null, stepMask, new[] { initial }, ZeroOutputForMask,
+                if (GetExecutionPathReason(training) is null
+                    && fused.View!.Engine.Run(new[] { x }, stepMask, new[] { initial }, ZeroOutputForMask,
                         statesNeeded: ReturnState || Stateful, lastStepOnly: !ReturnSequences) is { } result)
                 {
                     LastCallPath = RnnExecutionPath.Fused;

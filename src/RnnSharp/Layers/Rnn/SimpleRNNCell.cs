@@ -33,32 +33,15 @@ namespace RnnSharp.Layers
         {
         }
 
-        internal override int GateCount => 1;
+        /// <inheritdoc />
+        protected internal override FusedKernel Kernel => Activation.Name == "relu" ? FusedKernel.RnnRelu : FusedKernel.RnnTanh;
 
-        internal override string? FusedIncompatibility
+        /// <inheritdoc />
+        protected internal override string? FusedIncompatibility
             => Activation.Name is "tanh" or "relu" ? null : $"activation \"{Activation.Name}\" (the fused kernel supports tanh and relu)";
 
-        // One engine computes one nonlinearity, so tanh and relu cells cannot share a bidirectional engine.
-        internal override string EngineSignature => base.EngineSignature + "/" + Activation.Name;
-
-        internal override nn.Module CreateEngine(long inputDim, bool bidirectional)
-            => nn.RNN(inputDim, Units, numLayers: 1,
-                      nonLinearity: Activation.Name == "relu" ? nn.NonLinearities.ReLU : nn.NonLinearities.Tanh,
-                      bias: UseBias, batchFirst: true, bidirectional: bidirectional);
-
-        internal override (Tensor Output, Tensor[] States) RunEngine(nn.Module module, Tensor input, Tensor[] states)
-        {
-            var (output, h) = ((TorchSharp.Modules.RNN)module).call(input, states[0]);
-            return (output, new[] { h });
-        }
-
-        internal override (nn.utils.rnn.PackedSequence Output, Tensor[] States) RunEngine(nn.Module module, nn.utils.rnn.PackedSequence input, Tensor[] states)
-        {
-            var (output, h) = ((TorchSharp.Modules.RNN)module).call(input, states[0]);
-            return (output, new[] { h });
-        }
-
-        internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
+        /// <inheritdoc />
+        protected internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
         {
             var h = recurrentMask is null ? states[0] : states[0] * recurrentMask;
             return new[] { Activation.Apply(projectedInput + nn.functional.linear(h, EngineParameter("weight_hh_l0"))) };
