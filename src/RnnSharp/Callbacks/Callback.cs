@@ -20,7 +20,7 @@ namespace RnnSharp.Callbacks
     public class Callback
     {
         /// <summary>The model being trained, evaluated or run (Keras's <c>self.model</c>); null until <see cref="SetModel"/>.</summary>
-        public Sequential? Model { get; private set; }
+        public Model? Model { get; private set; }
 
         /// <summary>The run's parameters (Keras's <c>self.params</c>); null until <see cref="SetParams"/>.</summary>
         public CallbackParams? Params { get; private set; }
@@ -32,7 +32,7 @@ namespace RnnSharp.Callbacks
         public TextWriter? Warnings { get; set; }
 
         /// <summary>Sets the model the hooks act on.</summary>
-        public virtual void SetModel(Sequential model) => Model = model;
+        public virtual void SetModel(Model model) => Model = model;
 
         /// <summary>Sets the run's parameters.</summary>
         public virtual void SetParams(CallbackParams parameters) => Params = parameters;
@@ -118,7 +118,7 @@ namespace RnnSharp.Callbacks
         }
 
         /// <summary>The model; throws when <see cref="SetModel"/> has not been called.</summary>
-        protected Sequential RequireModel()
+        protected Model RequireModel()
             => Model ?? throw new InvalidOperationException($"{GetType().Name} has no model: the trainer calls SetModel(model) before the hooks.");
 
         /// <summary>The model's learning-rate holder (its optimizer); throws Keras's error when there is none.</summary>

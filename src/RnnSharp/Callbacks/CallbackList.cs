@@ -52,7 +52,7 @@ namespace RnnSharp.Callbacks
         /// <param name="parameters">The run's parameters; when given, passed to every callback.</param>
         public CallbackList(
             IEnumerable<Callback>? callbacks = null, bool addHistory = false, bool addProgbar = false,
-            Sequential? model = null, CallbackParams? parameters = null)
+            Model? model = null, CallbackParams? parameters = null)
         {
             this.callbacks = callbacks?.ToList() ?? new List<Callback>();
             Progbar = this.callbacks.OfType<ProgbarLogger>().FirstOrDefault();
@@ -81,7 +81,7 @@ namespace RnnSharp.Callbacks
         public ProgbarLogger? Progbar { get; }
 
         /// <summary>The model given to <see cref="SetModel"/>.</summary>
-        public Sequential? Model { get; private set; }
+        public Model? Model { get; private set; }
 
         /// <summary>The parameters given to <see cref="SetParams"/>.</summary>
         public CallbackParams? Params { get; private set; }
@@ -90,7 +90,7 @@ namespace RnnSharp.Callbacks
         public void Append(Callback callback) => callbacks.Add(callback);
 
         /// <summary>Sets the model of every callback.</summary>
-        public void SetModel(Sequential model)
+        public void SetModel(Model model)
         {
             Model = model;
             foreach (var c in callbacks) c.SetModel(model);

@@ -17,7 +17,7 @@ namespace RnnSharp.Callbacks
     /// <c>val_acc</c>, ...), else <c>min</c> (Keras 2.6's rule: <c>auc</c> and other names are minimised unless
     /// <c>mode: "max"</c> is given). The wait count grows by one each epoch and restarts at an improvement that also
     /// beats <c>baseline</c> (when given); when it reaches <c>patience</c> training stops
-    /// (<see cref="Sequential.StopTraining"/>) and <see cref="StoppedEpoch"/> is set. Keras 2.5/2.6 compares the count
+    /// (<see cref="Trainers.Trainer.StopTraining"/>) and <see cref="StoppedEpoch"/> is set. Keras 2.5/2.6 compares the count
     /// with <c>patience</c> after restarting it, so with the default <c>patience: 0</c> training stops at the end of
     /// the first epoch that has the monitored value.</para>
     /// <para>With <c>restoreBestWeights</c>, the weights of the best epoch (or, if none improved, of the first
@@ -143,7 +143,7 @@ namespace RnnSharp.Callbacks
 
         private bool IsImprovement(double value, double reference) => monitorOp(value - MinDelta, reference);
 
-        private static Tensor[] Snapshot(Sequential model)
+        private static Tensor[] Snapshot(Model model)
             // Detached from any dispose scope of the trainer: the copies must live until restored.
             => model.GetWeights().Select(w => w.DetachFromDisposeScope()).ToArray();
 

@@ -8,7 +8,7 @@ namespace RnnSharp.Callbacks
     /// <summary>
     /// Sets the learning rate at the start of every epoch from a schedule, as Keras's
     /// <c>keras.callbacks.LearningRateScheduler</c>. The rate is read and written through
-    /// <see cref="Sequential.LearningRateHolder"/> (the compiled optimizer); at the end of each epoch it is added to
+    /// <see cref="Trainers.Trainer.LearningRateHolder"/> (the compiled optimizer); at the end of each epoch it is added to
     /// the logs as <c>lr</c>.
     /// </summary>
     /// <example><code>

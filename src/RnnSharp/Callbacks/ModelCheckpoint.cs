@@ -16,8 +16,8 @@ namespace RnnSharp.Callbacks
     /// <para>With <c>saveBestOnly</c>, the model is saved only when the monitored value improves strictly on the best
     /// so far (lower in <c>min</c> mode, higher in <c>max</c>; <c>auto</c> is <c>max</c> when the name contains
     /// <c>acc</c> or starts with <c>fmeasure</c>); a missing value is warned about and nothing saved. The best value
-    /// is kept for the life of the callback. Saving goes through <see cref="Sequential.SaveWeights"/> or
-    /// <see cref="Sequential.Save"/>, so the file format follows the extension (see <c>docs/saving.md</c>).</para>
+    /// is kept for the life of the callback. Saving goes through <see cref="Model.SaveWeights"/> or
+    /// <see cref="Model.Save"/>, so the file format follows the extension (see <c>docs/saving.md</c>).</para>
     /// </remarks>
     public sealed class ModelCheckpoint : Callback
     {
@@ -32,7 +32,7 @@ namespace RnnSharp.Callbacks
         /// <param name="monitor">Quantity monitored for <paramref name="saveBestOnly"/>.</param>
         /// <param name="verbose">0: quiet; 1: print a message on each save decision.</param>
         /// <param name="saveBestOnly">Save only when the monitored value improves.</param>
-        /// <param name="saveWeightsOnly">Save the weights (<see cref="Sequential.SaveWeights"/>) rather than the whole model (<see cref="Sequential.Save"/>).</param>
+        /// <param name="saveWeightsOnly">Save the weights (<see cref="Model.SaveWeights"/>) rather than the whole model (<see cref="Model.Save"/>).</param>
         /// <param name="mode"><c>auto</c>, <c>min</c> or <c>max</c>.</param>
         /// <param name="saveFreq"><c>"epoch"</c> (default) or a number of training batches.</param>
         public ModelCheckpoint(
@@ -155,7 +155,7 @@ namespace RnnSharp.Callbacks
             }
         }
 
-        private void Save(Sequential model, string path)
+        private void Save(Model model, string path)
         {
             if (Directory.Exists(path))
                 throw new IOException(

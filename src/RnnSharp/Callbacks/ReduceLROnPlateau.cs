@@ -15,7 +15,7 @@ namespace RnnSharp.Callbacks
     /// (<c>max</c> mode); <c>auto</c> is <c>max</c> when the monitored name contains <c>acc</c>, else <c>min</c>. After
     /// <c>patience</c> epochs without improvement the rate becomes <c>max(lr · factor, minLr)</c> (only while
     /// <c>lr &gt; minLr</c>), and the count restarts after <c>cooldown</c> epochs in which it does not grow. The rate is
-    /// read and written through <see cref="Sequential.LearningRateHolder"/> as a double (Keras holds it as float32).
+    /// read and written through <see cref="Trainers.Trainer.LearningRateHolder"/> as a double (Keras holds it as float32).
     /// </remarks>
     public sealed class ReduceLROnPlateau : Callback
     {

@@ -6,7 +6,7 @@ namespace RnnSharp.Callbacks
     /// <summary>
     /// Stops training as soon as a batch's loss is NaN or infinite, as Keras's
     /// <c>keras.callbacks.TerminateOnNaN</c>: prints <c>Batch 3: Invalid loss, terminating training</c> and sets
-    /// <see cref="Sequential.StopTraining"/>.
+    /// <see cref="Trainers.Trainer.StopTraining"/>.
     /// </summary>
     public sealed class TerminateOnNaN : Callback
     {

@@ -9,56 +9,7 @@ namespace RnnSharp
     public partial class Sequential
     {
         /// <summary>
-        /// Saves the weights to <paramref name="path"/>, as Keras's <c>save_weights</c>. The format follows the
-        /// extension (<see cref="SavingFormats"/>; by default RnnSharp's own <see cref="NativeFormat"/>, see
-        /// <c>docs/saving.md</c>). The file is written under a temporary name in the same directory and renamed over
-        /// <paramref name="path"/> when complete, so an existing file is replaced only by a complete one.
-        /// </summary>
-        /// <exception cref="InvalidOperationException">The model is not built (it has no weights yet).</exception>
-        /// <remarks>With <c>.h5</c>/<c>.hdf5</c> the file is Keras 2's HDF5 layout (<see cref="KerasHdf5Format"/>), which
-        /// Keras's <c>model.load_weights</c> reads.</remarks>
-        public void SaveWeights(string path) => ModelSaving.Save(this, path, ArchiveKind.Weights);
-
-        /// <summary>
-        /// Loads weights saved by <see cref="SaveWeights"/> (or <see cref="Save"/>) into this built model, as Keras's
-        /// <c>load_weights</c>: the file's layers that have weights are matched in order with the model's layers that
-        /// have weights. Every layer count, weight name and shape is checked before any weight is set, so on an error
-        /// the model is unchanged.
-        /// </summary>
-        /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
-        /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not an RnnSharp file.</exception>
-        /// <exception cref="ShapeMismatchException">A weight's shape differs; the message names the layer, the weight and both shapes.</exception>
-        /// <exception cref="ArgumentException">The file has another number of layers or weights, or other weight names.</exception>
-        public void LoadWeights(string path) => ModelSaving.LoadWeights(this, path);
-
-        /// <summary>
-        /// Loads weights as <see cref="LoadWeights(string)"/>; with <paramref name="byName"/> true each layer of the file
-        /// goes to the model's layer of the same name (Keras's <c>load_weights(path, by_name=True)</c>) and layers without
-        /// a match are left as they are. Keras HDF5 files (<c>.h5</c>/<c>.hdf5</c>): Keras 2's
-        /// <c>save_weights</c> files and full-model <c>save</c> files (their <c>model_weights</c>), and Keras 3's
-        /// <c>.weights.h5</c> files (by order only), with Keras's conversions (Bidirectional halves, TimeDistributed's
-        /// inner layer, cuDNN LSTM/GRU layouts).
-        /// </summary>
-        /// <param name="path">The file.</param>
-        /// <param name="byName">Match layers by name instead of by order.</param>
-        /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
-        /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not a weights file.</exception>
-        /// <exception cref="ShapeMismatchException">A weight's shape differs; the message names the layer, the weight and both shapes.</exception>
-        /// <exception cref="ArgumentException">The file has another number of layers or weights.</exception>
-        public void LoadWeights(string path, bool byName) => ModelSaving.LoadWeights(this, path, byName);
-
-        /// <summary>
-        /// Saves the whole model, architecture (<see cref="GetConfig"/> with the build input shape) and weights, to
-        /// <paramref name="path"/>, as Keras's <c>model.save</c>; <see cref="Load"/> rebuilds it in a fresh process.
-        /// Written atomically, as <see cref="SaveWeights"/>. States of stateful layers are not saved.
-        /// </summary>
-        /// <exception cref="InvalidOperationException">The model is not built.</exception>
-        /// <remarks>With <c>.h5</c>/<c>.hdf5</c> the file is Keras 2's full-model HDF5 layout: the config as the
-        /// <c>model_config</c> attribute and the weights in <c>model_weights</c>.</remarks>
-        public void Save(string path) => ModelSaving.Save(this, path, ArchiveKind.Model);
-
-        /// <summary>
-        /// Loads a model saved by <see cref="Save"/>, as Keras's <c>keras.models.load_model</c>: rebuilds the layers
+        /// Loads a model saved by <see cref="Model.Save"/>, as Keras's <c>keras.models.load_model</c>: rebuilds the layers
         /// from the config (<see cref="LayerRegistry"/>), builds the model and sets the weights. A Keras 2 full-model
         /// <c>.h5</c> file (<c>model.save("m.h5")</c> of a Sequential model) loads too.
         /// </summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using RnnSharp.Layers;
+using RnnSharp.Trainers;
 using RnnSharp.Utils;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,18 +12,17 @@ namespace RnnSharp
     /// <summary>
     /// Keras's <c>Sequential</c> model: a plain stack of layers, each with one input and one output. Masks produced by
     /// a layer (an <see cref="Embedding"/> with <c>maskZero</c>) flow to the next ones. The model is a TorchSharp module
-    /// whose submodules are its layers, registered under their names.
+    /// whose submodules are its layers, registered under their names; it trains with Keras's <see cref="Trainer"/>.
     /// </summary>
-    public partial class Sequential : nn.Module<Tensor, Tensor>
+    public partial class Sequential : Model
     {
         private readonly List<Layer> layers = new();
         private readonly List<IReadOnlyList<int?[]>> outputShapes = new();
 
         /// <summary>Creates an empty model.</summary>
         /// <param name="name">Model name; null gives <c>sequential</c>, <c>sequential_1</c>, ...</param>
-        public Sequential(string? name = null) : base(name ?? "sequential")
+        public Sequential(string? name = null) : base(name, "sequential")
         {
-            Name = name ?? Backend.UniqueObjectName(GetType().Name);
         }
 
         /// <summary>Creates a model from layers, as <c>Sequential([...])</c>.</summary>
@@ -33,14 +33,13 @@ namespace RnnSharp
             foreach (var layer in layers) Add(layer);
         }
 
-        /// <summary>The model's name.</summary>
-        public string Name { get; }
-
         /// <summary>The layers, first to last.</summary>
-        public IReadOnlyList<Layer> Layers => layers;
+        public override IReadOnlyList<Layer> Layers => layers;
 
         /// <summary>True once every layer is built (from a declared input shape, <see cref="Build"/> or a first call).</summary>
-        public bool Built { get; private set; }
+        public override bool Built => built;
+
+        private bool built;
 
         /// <summary>The model's input shape, batch axis included, once known.</summary>
         public int?[]? InputShape { get; private set; }
@@ -77,7 +76,7 @@ namespace RnnSharp
         /// Builds every layer for inputs of <paramref name="inputShape"/> (batch axis included; <c>null</c> where unknown),
         /// or for the first layer's declared shape when null.
         /// </summary>
-        public void Build(int?[]? inputShape = null)
+        public override void Build(int?[]? inputShape = null)
         {
             if (Built) return;
             inputShape ??= layers.FirstOrDefault()?.BatchInputShape
@@ -90,7 +89,7 @@ namespace RnnSharp
             var shape = InputShape;
             for (int i = 0; i < layers.Count; i++)
                 shape = BuildLayer(i, shape);
-            Built = true;
+            built = true;
         }
 
         private int?[] BuildLayer(int index, int?[] inputShape)
@@ -104,10 +103,11 @@ namespace RnnSharp
             return shapes[0];
         }
 
-        /// <summary>Runs the model on <paramref name="x"/>; builds it on first use from the input's shape.</summary>
+        /// <summary>Runs the layers on <paramref name="x"/>, passing each layer's mask to the next; builds the model on
+        /// first use from the input's shape.</summary>
         /// <param name="x">The input batch.</param>
         /// <param name="training">Training mode (dropout active).</param>
-        public Tensor Call(Tensor x, bool training = false)
+        protected override Tensor CallCore(Tensor x, bool training)
         {
             if (layers.Count == 0)
                 throw new InvalidOperationException($"Model \"{Name}\" has no layers: Add() some before calling it.");
@@ -128,12 +128,6 @@ namespace RnnSharp
             return (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
         }
 
-        /// <summary>TorchSharp entry point: <c>Call(x, training: module.training)</c>.</summary>
-        public override Tensor forward(Tensor x) => Call(x, training);
-
-        /// <summary>The device of the model's weights (CPU until moved).</summary>
-        public Device Device => parameters().FirstOrDefault()?.device ?? CPU;
-
         /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>
         public Sequential To(Device device)
         {
@@ -143,54 +137,6 @@ namespace RnnSharp
 
         /// <summary>Moves the weights to the named device (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>).</summary>
         public Sequential To(string device) => To(Backend.Device(device));
-
-        /// <summary>Number of scalars in all weights, as Keras's <c>count_params()</c>.</summary>
-        public long CountParams()
-        {
-            if (!Built)
-                throw new InvalidOperationException(
-                    $"You tried to call `count_params` on model \"{Name}\", but the model isn't built. You can build it manually via: `Build(batchInputShape)`.");
-            return layers.Sum(l => l.CountParams());
-        }
-
-        /// <summary>Number of trainable scalars.</summary>
-        public long CountTrainableParams() => layers.Sum(l => l.CountTrainableParams());
-
-        /// <summary>Resets the states of every stateful recurrent layer, as Keras's <c>reset_states()</c>.</summary>
-        public void ResetStates()
-        {
-            foreach (var rnn in layers.OfType<RNN>().Where(r => r.Stateful)) rnn.ResetStates();
-            foreach (var bidirectional in layers.OfType<Bidirectional>().Where(r => r.Stateful)) bidirectional.ResetStates();
-        }
-
-        /// <summary>All weights in Keras order (layer by layer), as CPU tensors.</summary>
-        public IReadOnlyList<Tensor> GetWeights() => layers.SelectMany(l => l.GetWeights()).ToArray();
-
-        /// <summary>Sets all weights from a list in Keras order; checked layer by layer before anything changes.</summary>
-        public void SetWeights(IReadOnlyList<Tensor> weights)
-        {
-            int expected = layers.Sum(l => l.Weights.Count);
-            if (weights.Count != expected)
-                throw new ArgumentException(
-                    $"Model \"{Name}\" expects {expected} weight tensors, received {weights.Count}.", nameof(weights));
-            int offset = 0;
-            foreach (var layer in layers)
-            {
-                var mine = layer.Weights;
-                for (int i = 0; i < mine.Count; i++)
-                    if (!weights[offset + i].shape.SequenceEqual(mine[i].Shape))
-                        throw new ShapeMismatchException(
-                            $"Layer \"{layer.Name}\" weight \"{mine[i].Name}\" has shape {ShapeUtils.Format(mine[i].Shape)}, not compatible with provided weight shape {ShapeUtils.Format(weights[offset + i].shape)}.");
-                offset += mine.Count;
-            }
-            offset = 0;
-            foreach (var layer in layers)
-            {
-                int count = layer.Weights.Count;
-                layer.SetWeights(weights.Skip(offset).Take(count).ToArray());
-                offset += count;
-            }
-        }
 
         /// <summary>
         /// Prints the classic Keras (TF 2.0–2.6) <c>model.summary()</c>: layer names and types, output shapes and
@@ -216,11 +162,24 @@ namespace RnnSharp
             => SummaryUtils.PrintSummary(this, expandNested, lineLength, positions, printFn);
 
         /// <summary>The model's config with Keras's keys: its name and each layer's class and config.</summary>
-        public Dictionary<string, object?> GetConfig()
+        public override Dictionary<string, object?> GetConfig()
             => new()
             {
                 ["name"] = Name,
                 ["layers"] = layers.Select(l => new Dictionary<string, object?> { ["class_name"] = l.GetType().Name, ["config"] = l.GetConfig() }).ToList(),
             };
+
+        /// <inheritdoc />
+        internal override Dictionary<string, object?> Serialize()
+        {
+            var config = GetConfig();
+            config["build_input_shape"] = InputShape;
+            return new Dictionary<string, object?> { ["class_name"] = nameof(Sequential), ["config"] = config };
+        }
+
+        /// <summary>A first <see cref="Embedding"/> checks its index range once on the whole data (see
+        /// <see cref="InputPrecheck"/>).</summary>
+        private protected override InputPrecheck? PrecheckInputs(IEnumerable<Tensor?> inputs)
+            => layers.Count > 0 && layers[0] is Embedding embedding ? new InputPrecheck(new[] { embedding }, inputs) : null;
     }
 }

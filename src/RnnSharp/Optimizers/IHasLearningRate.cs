@@ -3,7 +3,7 @@ namespace RnnSharp.Optimizers
     /// <summary>
     /// Something with a learning rate that can be read and changed between steps: an optimizer. Callbacks such as
     /// <see cref="Callbacks.LearningRateScheduler"/> and <see cref="Callbacks.ReduceLROnPlateau"/> reach it through
-    /// <see cref="Sequential.LearningRateHolder"/>, so they work with any optimizer class (Keras's
+    /// <see cref="Trainers.Trainer.LearningRateHolder"/>, so they work with any optimizer class (Keras's
     /// <c>model.optimizer.lr</c>).
     /// </summary>
     public interface IHasLearningRate

@@ -107,7 +107,7 @@ namespace RnnSharp.Saving
         /// Loads the file's weights into <paramref name="model"/>, converting them as Keras does (Bidirectional halves,
         /// TimeDistributed's inner layer, cuDNN layouts). Every count and shape is checked before any weight is set.
         /// </summary>
-        internal static void LoadInto(Sequential model, string path, bool byName)
+        internal static void LoadInto(Model model, string path, bool byName)
         {
             using var stream = OpenFile(path);
             using var file = Open(stream, path);
@@ -121,7 +121,7 @@ namespace RnnSharp.Saving
         }
 
         private static List<(Layer, IReadOnlyList<KerasArray>)> MatchKeras2(
-            Sequential model, IReadOnlyList<(string Name, IReadOnlyList<KerasArray> Weights)> saved, string path, bool byName)
+            Model model, IReadOnlyList<(string Name, IReadOnlyList<KerasArray> Weights)> saved, string path, bool byName)
         {
             string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
             var result = new List<(Layer, IReadOnlyList<KerasArray>)>();
@@ -160,7 +160,7 @@ namespace RnnSharp.Saving
             return converted;
         }
 
-        private static List<(Layer, IReadOnlyList<KerasArray>)> MatchKeras3(Sequential model, NativeFile file, string path, bool byName)
+        private static List<(Layer, IReadOnlyList<KerasArray>)> MatchKeras3(Model model, NativeFile file, string path, bool byName)
         {
             string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
             if (byName)

@@ -12,7 +12,7 @@ namespace RnnSharp.Saving
     /// <summary>The work behind <see cref="Sequential"/>'s save and load members (Keras's <c>saving</c> package).</summary>
     internal static class ModelSaving
     {
-        public static void Save(Sequential model, string path, ArchiveKind kind)
+        public static void Save(Model model, string path, ArchiveKind kind)
         {
             if (!model.Built)
                 throw new InvalidOperationException(
@@ -22,7 +22,7 @@ namespace RnnSharp.Saving
             AtomicFile.Write(path, stream => format.Write(stream, new ModelArchive(kind, config, DescribeLayers(model))));
         }
 
-        public static void LoadWeights(Sequential model, string path, bool byName = false)
+        public static void LoadWeights(Model model, string path, bool byName = false)
         {
             if (!model.Built)
                 throw new InvalidOperationException(
@@ -100,11 +100,9 @@ namespace RnnSharp.Saving
         }
 
         /// <summary>Keras's <c>{"class_name": "Sequential", "config": {...}}</c> with <c>build_input_shape</c>.</summary>
-        internal static Dictionary<string, object?> ModelConfig(Sequential model, bool withVersion = false)
+        internal static Dictionary<string, object?> ModelConfig(Model model, bool withVersion = false)
         {
-            var config = model.GetConfig();
-            config["build_input_shape"] = model.InputShape;
-            var root = new Dictionary<string, object?> { ["class_name"] = nameof(Sequential), ["config"] = config };
+            var root = model.Serialize();
             if (withVersion)
             {
                 root["keras_version"] = KerasHdf5Format.KerasVersion;
@@ -114,7 +112,7 @@ namespace RnnSharp.Saving
         }
 
         /// <summary>Each layer's weights, read one layer at a time as the format writes them.</summary>
-        private static IEnumerable<SavedLayer> DescribeLayers(Sequential model)
+        private static IEnumerable<SavedLayer> DescribeLayers(Model model)
         {
             foreach (var layer in model.Layers)
             {
@@ -150,7 +148,7 @@ namespace RnnSharp.Saving
         /// Matches the saved layers that have weights with the model's layers that have weights, in order (as Keras's
         /// <c>load_weights</c> without <c>by_name</c>), checks every count, name and shape, and only then sets them.
         /// </summary>
-        private static void SetWeights(Sequential model, IReadOnlyList<SavedLayer> saved, string path, bool byName = false)
+        private static void SetWeights(Model model, IReadOnlyList<SavedLayer> saved, string path, bool byName = false)
         {
             if (byName)
             {
@@ -177,7 +175,7 @@ namespace RnnSharp.Saving
                 targets[k].SetWeights(sources[k].Weights.Select(w => tensor(w.Values, w.Shape.ToArray())).ToArray());
         }
 
-        private static void Check(Sequential model, Layer layer, SavedLayer source, string path, int k)
+        private static void Check(Model model, Layer layer, SavedLayer source, string path, int k)
         {
             string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
             {

@@ -3,8 +3,8 @@ using System.IO;
 namespace RnnSharp.Saving
 {
     /// <summary>
-    /// A file format for <see cref="Sequential.Save"/>, <see cref="Sequential.SaveWeights"/>,
-    /// <see cref="Sequential.Load"/> and <see cref="Sequential.LoadWeights(string)"/>, chosen by the file's extension through
+    /// A file format for <see cref="Model.Save"/>, <see cref="Model.SaveWeights"/>,
+    /// <see cref="Sequential.Load"/> and <see cref="Model.LoadWeights(string)"/>, chosen by the file's extension through
     /// <see cref="SavingFormats"/>. Writing to a temporary file and renaming it over the target, and checking the
     /// weights against the model before any is set, are done by the callers, so a format only maps an
     /// <see cref="ModelArchive"/> to bytes and back.
