@@ -17,6 +17,13 @@ namespace RnnSharp.Data
     /// <c>numpy.ndarray</c>, <c>numpy.dtype</c>, <c>numpy.core.multiarray.scalar</c>, <c>_codecs.encode</c>, which
     /// protocol 2 uses for bytes, and <c>bytes</c>). Anything else, and any opcode not listed in
     /// <see cref="Run"/>, raises <see cref="System.IO.InvalidDataException"/> naming the file and offset.
+    /// <para>
+    /// Kept instead of the Razorvine.Pickle package (1.5.0, measured as a replacement): Razorvine resolves globals
+    /// through one process-wide static table with no overridable hook and turns every unknown global into a
+    /// <c>ClassDict</c> constructor, so the allow-list could only be checked on the result (a disallowed global
+    /// whose object is discarded went through), and it loaded an IMDB-sized <c>.npz</c> (50,000 reviews of ~240
+    /// ints) 2.4 to 3.5 times slower, allocating about 3 times as much, as this reader.
+    /// </para>
     /// </remarks>
     internal sealed class PickleReader
     {
