@@ -27,17 +27,17 @@ namespace RnnSharp.Data
     /// </remarks>
     public sealed class NpyArray
     {
-        private int[] _shape;
+        private int[] shape;
 
         private NpyArray(int[] shape, string dtype, Array data)
         {
-            _shape = shape;
+            this.shape = shape;
             DType = dtype;
             Data = data;
         }
 
         /// <summary>The dimensions of the array; empty for a zero-dimensional array.</summary>
-        public IReadOnlyList<int> Shape => _shape;
+        public IReadOnlyList<int> Shape => shape;
 
         /// <summary>NumPy's type string of the elements, e.g. <c>"&lt;i8"</c>, <c>"|b1"</c> or <c>"|O"</c>.</summary>
         public string DType { get; private set; }
@@ -134,26 +134,26 @@ namespace RnnSharp.Data
         {
             if (!IsObjectArray)
             {
-                if (_shape.Length != 2)
+                if (shape.Length != 2)
                 {
                     throw new InvalidOperationException(
-                        $"Only a 1-D object array or a 2-D integer array holds sequences; this array is {DType} of shape {FormatShape(_shape)}.");
+                        $"Only a 1-D object array or a 2-D integer array holds sequences; this array is {DType} of shape {FormatShape(shape)}.");
                 }
 
                 int[] flat = ToInt32Array();
-                var rows = new int[_shape[0]][];
+                var rows = new int[shape[0]][];
                 for (int r = 0; r < rows.Length; r++)
                 {
-                    rows[r] = flat.AsSpan(r * _shape[1], _shape[1]).ToArray();
+                    rows[r] = flat.AsSpan(r * shape[1], shape[1]).ToArray();
                 }
 
                 return rows;
             }
 
-            if (_shape.Length != 1)
+            if (shape.Length != 1)
             {
                 throw new InvalidOperationException(
-                    $"An object array of sequences must be one-dimensional; this one has shape {FormatShape(_shape)}.");
+                    $"An object array of sequences must be one-dimensional; this one has shape {FormatShape(shape)}.");
             }
 
             var objects = (object?[])Data;
@@ -247,7 +247,7 @@ namespace RnnSharp.Data
                 data = dtype.Decode(raw, count);
             }
 
-            _shape = shape;
+            this.shape = shape;
             DType = dtype.Descr;
             Data = fortranOrder ? FortranToC(data, shape) : data;
         }

@@ -125,6 +125,88 @@ namespace RnnSharp.Data
         /// <summary>Parses a whole .npy file held in memory.</summary>
         internal static NpyArray Parse(byte[] bytes, string source)
         {
+            (NpyDType dtype, bool fortranOrder, int[] shape, int count, int dataStart) = ReadHeader(bytes, source);
+
+            if (dtype.IsObject)
+            {
+                object? value = PickleReader.Load(bytes, dataStart, source);
+                if (value is not NpyArray array || !array.IsObjectArray)
+                {
+                    throw Error(source, dataStart, $"the pickled data is {NpyArray.Describe(value)}, not an object ndarray");
+                }
+
+                if (!ShapesEqual(array.Shape, shape))
+                {
+                    throw Error(
+                        source,
+                        dataStart,
+                        $"the pickled array has shape {NpyArray.FormatShape(array.Shape)} but the header says {NpyArray.FormatShape(shape)}");
+                }
+
+                return array;
+            }
+
+            long needed = (long)count * dtype.ItemSize;
+            long available = bytes.Length - dataStart;
+            if (available < needed)
+            {
+                throw Error(
+                    source,
+                    bytes.Length,
+                    $"truncated file: {dtype.Descr} data of shape {NpyArray.FormatShape(shape)} needs {needed} bytes from offset {dataStart}, only {available} remain");
+            }
+
+            Array data = dtype.Decode(bytes.AsSpan(dataStart, (int)needed), count);
+            if (fortranOrder)
+            {
+                data = NpyArray.FortranToC(data, shape);
+            }
+
+            return NpyArray.Create(shape, dtype, data);
+        }
+
+        /// <summary>
+        /// Parses a .npy file that must hold a little-endian float32 array in C order with nothing after its data,
+        /// as <see cref="NpyWriter.EncodeFloat32"/> writes it (the weight files of RnnSharp's native format).
+        /// </summary>
+        /// <param name="bytes">The whole file.</param>
+        /// <param name="source">The name used in error messages.</param>
+        /// <returns>The shape and the values in C order.</returns>
+        /// <exception cref="InvalidDataException">The bytes are not such an array.</exception>
+        internal static (long[] Shape, float[] Values) ParseFloat32(byte[] bytes, string source)
+        {
+            (NpyDType dtype, bool fortranOrder, int[] shape, int count, int dataStart) = ReadHeader(bytes, source);
+            if (dtype.Descr != "<f4")
+            {
+                throw new InvalidDataException($"{source} holds dtype '{dtype.Descr}', expected float32 ('<f4').");
+            }
+
+            if (fortranOrder)
+            {
+                throw new InvalidDataException($"{source} is in Fortran order; expected C order.");
+            }
+
+            long expectedBytes = (long)count * dtype.ItemSize;
+            if (bytes.Length - dataStart != expectedBytes)
+            {
+                throw new InvalidDataException(
+                    $"{source} has {bytes.Length - dataStart} bytes of data, expected {expectedBytes} for shape {NpyArray.FormatShape(shape)}.");
+            }
+
+            var values = (float[])dtype.Decode(bytes.AsSpan(dataStart, (int)expectedBytes), count);
+            return (Array.ConvertAll(shape, d => (long)d), values);
+        }
+
+        /// <summary>Creates the exception for malformed input, naming the file and the offset.</summary>
+        internal static InvalidDataException Error(string source, long offset, string message) =>
+            new($"{source}: {message} (at byte offset {offset.ToString(CultureInfo.InvariantCulture)}).");
+
+        /// <summary>
+        /// Checks the magic string and version and parses the header of a .npy file held in memory: the element
+        /// type, the order, the shape, its element count and where the data starts.
+        /// </summary>
+        private static (NpyDType DType, bool FortranOrder, int[] Shape, int Count, int DataStart) ReadHeader(byte[] bytes, string source)
+        {
             for (int i = 0; i < Magic.Length; i++)
             {
                 if (i >= bytes.Length)
@@ -178,48 +260,8 @@ namespace RnnSharp.Data
             int dataStart = headerStart + (int)headerLength;
             (NpyDType dtype, bool fortranOrder, int[] shape) = ParseHeader(header, source, headerStart);
             int count = NpyArray.ElementCount(shape, source, headerStart);
-
-            if (dtype.IsObject)
-            {
-                object? value = PickleReader.Load(bytes, dataStart, source);
-                if (value is not NpyArray array || !array.IsObjectArray)
-                {
-                    throw Error(source, dataStart, $"the pickled data is {NpyArray.Describe(value)}, not an object ndarray");
-                }
-
-                if (!ShapesEqual(array.Shape, shape))
-                {
-                    throw Error(
-                        source,
-                        dataStart,
-                        $"the pickled array has shape {NpyArray.FormatShape(array.Shape)} but the header says {NpyArray.FormatShape(shape)}");
-                }
-
-                return array;
-            }
-
-            long needed = (long)count * dtype.ItemSize;
-            long available = bytes.Length - dataStart;
-            if (available < needed)
-            {
-                throw Error(
-                    source,
-                    bytes.Length,
-                    $"truncated file: {dtype.Descr} data of shape {NpyArray.FormatShape(shape)} needs {needed} bytes from offset {dataStart}, only {available} remain");
-            }
-
-            Array data = dtype.Decode(bytes.AsSpan(dataStart, (int)needed), count);
-            if (fortranOrder)
-            {
-                data = NpyArray.FortranToC(data, shape);
-            }
-
-            return NpyArray.Create(shape, dtype, data);
+            return (dtype, fortranOrder, shape, count, dataStart);
         }
-
-        /// <summary>Creates the exception for malformed input, naming the file and the offset.</summary>
-        internal static InvalidDataException Error(string source, long offset, string message) =>
-            new($"{source}: {message} (at byte offset {offset.ToString(CultureInfo.InvariantCulture)}).");
 
         private static (NpyDType DType, bool FortranOrder, int[] Shape) ParseHeader(string header, string source, int headerStart)
         {

@@ -20,8 +20,8 @@ namespace RnnSharp.Data
         private const uint UpperMask = 0x80000000U;
         private const uint LowerMask = 0x7fffffffU;
 
-        private readonly uint[] _key = new uint[StateLength];
-        private int _position;
+        private readonly uint[] key = new uint[StateLength];
+        private int position;
 
         /// <summary>
         /// Creates a generator in the state of <c>numpy.random.RandomState(seed)</c> for an integer seed.
@@ -30,26 +30,26 @@ namespace RnnSharp.Data
         public NumpyRandomState(uint seed)
         {
             // MT19937's reference init_genrand, which is what NumPy's legacy integer seeding calls.
-            _key[0] = seed;
+            key[0] = seed;
             for (int i = 1; i < StateLength; i++)
             {
-                uint previous = _key[i - 1];
-                _key[i] = unchecked((1812433253U * (previous ^ (previous >> 30))) + (uint)i);
+                uint previous = key[i - 1];
+                key[i] = unchecked((1812433253U * (previous ^ (previous >> 30))) + (uint)i);
             }
 
-            _position = StateLength;
+            position = StateLength;
         }
 
         /// <summary>Returns the next raw 32-bit output of MT19937 (NumPy's <c>next_uint32</c> for the legacy generator).</summary>
         /// <returns>A uniformly distributed 32-bit unsigned integer.</returns>
         public uint NextUInt32()
         {
-            if (_position >= StateLength)
+            if (position >= StateLength)
             {
                 Regenerate();
             }
 
-            uint y = _key[_position++];
+            uint y = key[position++];
             y ^= y >> 11;
             y ^= (y << 7) & 0x9d2c5680U;
             y ^= (y << 15) & 0xefc60000U;
@@ -132,19 +132,19 @@ namespace RnnSharp.Data
             uint y;
             for (k = 0; k < StateLength - Period; k++)
             {
-                y = (_key[k] & UpperMask) | (_key[k + 1] & LowerMask);
-                _key[k] = _key[k + Period] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
+                y = (key[k] & UpperMask) | (key[k + 1] & LowerMask);
+                key[k] = key[k + Period] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
             }
 
             for (; k < StateLength - 1; k++)
             {
-                y = (_key[k] & UpperMask) | (_key[k + 1] & LowerMask);
-                _key[k] = _key[k + (Period - StateLength)] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
+                y = (key[k] & UpperMask) | (key[k + 1] & LowerMask);
+                key[k] = key[k + (Period - StateLength)] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
             }
 
-            y = (_key[StateLength - 1] & UpperMask) | (_key[0] & LowerMask);
-            _key[StateLength - 1] = _key[Period - 1] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
-            _position = 0;
+            y = (key[StateLength - 1] & UpperMask) | (key[0] & LowerMask);
+            key[StateLength - 1] = key[Period - 1] ^ (y >> 1) ^ ((y & 1U) != 0 ? MatrixA : 0U);
+            position = 0;
         }
     }
 }

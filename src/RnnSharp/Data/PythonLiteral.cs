@@ -17,16 +17,16 @@ namespace RnnSharp.Data
     /// </remarks>
     internal sealed class PythonLiteral
     {
-        private readonly string _text;
-        private readonly string _source;
-        private readonly long _baseOffset;
-        private int _position;
+        private readonly string text;
+        private readonly string source;
+        private readonly long baseOffset;
+        private int position;
 
         private PythonLiteral(string text, string source, long baseOffset)
         {
-            _text = text;
-            _source = source;
-            _baseOffset = baseOffset;
+            this.text = text;
+            this.source = source;
+            this.baseOffset = baseOffset;
         }
 
         /// <summary>Parses <paramref name="text"/>, which must hold one literal and optional surrounding whitespace.</summary>
@@ -39,9 +39,9 @@ namespace RnnSharp.Data
             var parser = new PythonLiteral(text, source, baseOffset);
             object? value = parser.ParseValue();
             parser.SkipWhitespace();
-            if (parser._position != text.Length)
+            if (parser.position != text.Length)
             {
-                throw parser.Error($"unexpected '{text[parser._position]}' after the header literal");
+                throw parser.Error($"unexpected '{text[parser.position]}' after the header literal");
             }
 
             return value;
@@ -50,12 +50,12 @@ namespace RnnSharp.Data
         private object? ParseValue()
         {
             SkipWhitespace();
-            if (_position >= _text.Length)
+            if (position >= text.Length)
             {
                 throw Error("unexpected end of the header literal");
             }
 
-            char c = _text[_position];
+            char c = text[position];
             switch (c)
             {
                 case '{':
@@ -63,7 +63,7 @@ namespace RnnSharp.Data
                 case '(':
                     return ParseTuple();
                 case '[':
-                    _position++;
+                    position++;
                     return new List<object?>(ParseItems(']', out _));
                 case '\'':
                 case '"':
@@ -85,7 +85,7 @@ namespace RnnSharp.Data
 
         private Dictionary<object, object?> ParseDict()
         {
-            _position++;
+            position++;
             var dict = new Dictionary<object, object?>();
             while (true)
             {
@@ -95,7 +95,7 @@ namespace RnnSharp.Data
                     return dict;
                 }
 
-                int keyPosition = _position;
+                int keyPosition = position;
                 object key = ParseValue() ?? throw ErrorAt(keyPosition, "None is not supported as a header key");
                 SkipWhitespace();
                 Expect(':');
@@ -112,7 +112,7 @@ namespace RnnSharp.Data
 
         private object? ParseTuple()
         {
-            _position++;
+            position++;
             List<object?> items = ParseItems(')', out bool trailingComma);
 
             // "(x)" is a parenthesized value, not a tuple; "(x,)" and "()" are tuples.
@@ -145,16 +145,16 @@ namespace RnnSharp.Data
 
         private string ParseString()
         {
-            char quote = _text[_position++];
+            char quote = text[position++];
             var builder = new StringBuilder();
             while (true)
             {
-                if (_position >= _text.Length)
+                if (position >= text.Length)
                 {
                     throw Error("unterminated string in the header literal");
                 }
 
-                char c = _text[_position++];
+                char c = text[position++];
                 if (c == quote)
                 {
                     return builder.ToString();
@@ -166,12 +166,12 @@ namespace RnnSharp.Data
                     continue;
                 }
 
-                if (_position >= _text.Length)
+                if (position >= text.Length)
                 {
                     throw Error("unterminated escape in the header literal");
                 }
 
-                char escaped = _text[_position++];
+                char escaped = text[position++];
                 switch (escaped)
                 {
                     case 'n': builder.Append('\n'); break;
@@ -188,39 +188,39 @@ namespace RnnSharp.Data
 
         private int ParseHex(int digits)
         {
-            if (_position + digits > _text.Length
+            if (position + digits > text.Length
                 || !int.TryParse(
-                    _text.AsSpan(_position, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int value))
+                    text.AsSpan(position, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int value))
             {
                 throw Error("invalid escape in the header literal");
             }
 
-            _position += digits;
+            position += digits;
             return value;
         }
 
         private long ParseInteger()
         {
-            int start = _position;
-            if (_text[_position] is '-' or '+')
+            int start = position;
+            if (text[position] is '-' or '+')
             {
-                _position++;
+                position++;
             }
 
-            while (_position < _text.Length && char.IsAsciiDigit(_text[_position]))
+            while (position < text.Length && char.IsAsciiDigit(text[position]))
             {
-                _position++;
+                position++;
             }
 
-            if (!long.TryParse(_text.AsSpan(start, _position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
+            if (!long.TryParse(text.AsSpan(start, position - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
             {
                 throw ErrorAt(start, "invalid integer in the header literal");
             }
 
             // Python 2 wrote long integers with an L suffix, e.g. shapes like (25000L,).
-            if (_position < _text.Length && _text[_position] is 'L' or 'l')
+            if (position < text.Length && text[position] is 'L' or 'l')
             {
-                _position++;
+                position++;
             }
 
             return value;
@@ -228,13 +228,13 @@ namespace RnnSharp.Data
 
         private object? ParseName()
         {
-            int start = _position;
-            while (_position < _text.Length && (char.IsAsciiLetterOrDigit(_text[_position]) || _text[_position] == '_'))
+            int start = position;
+            while (position < text.Length && (char.IsAsciiLetterOrDigit(text[position]) || text[position] == '_'))
             {
-                _position++;
+                position++;
             }
 
-            string name = _text.Substring(start, _position - start);
+            string name = text.Substring(start, position - start);
             return name switch
             {
                 "True" => true,
@@ -246,17 +246,17 @@ namespace RnnSharp.Data
 
         private void SkipWhitespace()
         {
-            while (_position < _text.Length && char.IsWhiteSpace(_text[_position]))
+            while (position < text.Length && char.IsWhiteSpace(text[position]))
             {
-                _position++;
+                position++;
             }
         }
 
         private bool TryConsume(char c)
         {
-            if (_position < _text.Length && _text[_position] == c)
+            if (position < text.Length && text[position] == c)
             {
-                _position++;
+                position++;
                 return true;
             }
 
@@ -267,15 +267,15 @@ namespace RnnSharp.Data
         {
             if (!TryConsume(c))
             {
-                throw Error(_position < _text.Length
-                    ? $"expected '{c}' but found '{_text[_position]}' in the header literal"
+                throw Error(position < text.Length
+                    ? $"expected '{c}' but found '{text[position]}' in the header literal"
                     : $"expected '{c}' but the header literal ended");
             }
         }
 
-        private Exception Error(string message) => ErrorAt(_position, message);
+        private Exception Error(string message) => ErrorAt(position, message);
 
         private Exception ErrorAt(int position, string message) =>
-            NpyReader.Error(_source, _baseOffset + position, message);
+            NpyReader.Error(source, baseOffset + position, message);
     }
 }

@@ -23,11 +23,11 @@ namespace RnnSharp.Data
     /// </remarks>
     public sealed class Tokenizer
     {
-        private readonly OrderedDictionary<string, int> _wordCounts = new(StringComparer.Ordinal);
-        private readonly OrderedDictionary<string, int> _wordDocs = new(StringComparer.Ordinal);
-        private readonly OrderedDictionary<int, int> _indexDocs = new();
-        private OrderedDictionary<string, int> _wordIndex = new(StringComparer.Ordinal);
-        private OrderedDictionary<int, string> _indexWord = new();
+        private readonly OrderedDictionary<string, int> wordCounts = new(StringComparer.Ordinal);
+        private readonly OrderedDictionary<string, int> wordDocs = new(StringComparer.Ordinal);
+        private readonly OrderedDictionary<int, int> indexDocs = new();
+        private OrderedDictionary<string, int> wordIndex = new(StringComparer.Ordinal);
+        private OrderedDictionary<int, string> indexWord = new();
 
         /// <summary>Creates a tokenizer with Keras's parameters and defaults.</summary>
         /// <param name="numWords">
@@ -80,22 +80,22 @@ namespace RnnSharp.Data
         public int DocumentCount { get; private set; }
 
         /// <summary>How often each word occurred, in order of first appearance (Keras's <c>word_counts</c>).</summary>
-        public IReadOnlyDictionary<string, int> WordCounts => _wordCounts;
+        public IReadOnlyDictionary<string, int> WordCounts => wordCounts;
 
         /// <summary>In how many texts each word occurred (Keras's <c>word_docs</c>).</summary>
-        public IReadOnlyDictionary<string, int> WordDocs => _wordDocs;
+        public IReadOnlyDictionary<string, int> WordDocs => wordDocs;
 
         /// <summary>
         /// The 1-based index of each word, enumerated in index order (Keras's <c>word_index</c>); empty before
         /// <see cref="FitOnTexts"/>.
         /// </summary>
-        public IReadOnlyDictionary<string, int> WordIndex => _wordIndex;
+        public IReadOnlyDictionary<string, int> WordIndex => wordIndex;
 
         /// <summary>The word of each index, the inverse of <see cref="WordIndex"/> (Keras's <c>index_word</c>).</summary>
-        public IReadOnlyDictionary<int, string> IndexWord => _indexWord;
+        public IReadOnlyDictionary<int, string> IndexWord => indexWord;
 
         /// <summary>In how many texts the word of each index occurred (Keras's <c>index_docs</c>).</summary>
-        public IReadOnlyDictionary<int, int> IndexDocs => _indexDocs;
+        public IReadOnlyDictionary<int, int> IndexDocs => indexDocs;
 
         /// <summary>
         /// Updates the vocabulary from <paramref name="texts"/> (Keras's <c>fit_on_texts</c>). Counts accumulate
@@ -113,12 +113,12 @@ namespace RnnSharp.Data
                 List<string> seq = Tokenize(text);
                 foreach (string w in seq)
                 {
-                    _wordCounts[w] = _wordCounts.TryGetValue(w, out int count) ? count + 1 : 1;
+                    wordCounts[w] = wordCounts.TryGetValue(w, out int count) ? count + 1 : 1;
                 }
 
                 foreach (string w in new HashSet<string>(seq, StringComparer.Ordinal))
                 {
-                    _wordDocs[w] = _wordDocs.TryGetValue(w, out int docs) ? docs + 1 : 1;
+                    wordDocs[w] = wordDocs.TryGetValue(w, out int docs) ? docs + 1 : 1;
                 }
             }
 
@@ -129,7 +129,7 @@ namespace RnnSharp.Data
                 sortedVocabulary.Add(OovToken);
             }
 
-            sortedVocabulary.AddRange(_wordCounts.OrderByDescending(pair => pair.Value).Select(pair => pair.Key));
+            sortedVocabulary.AddRange(wordCounts.OrderByDescending(pair => pair.Value).Select(pair => pair.Key));
 
             // dict(zip(vocabulary, range(1, ...))): a repeated key (an oov token that is also a word) keeps its
             // first position but takes the later index, exactly as in Python.
@@ -145,11 +145,11 @@ namespace RnnSharp.Data
                 indexWord[pair.Value] = pair.Key;
             }
 
-            _wordIndex = wordIndex;
-            _indexWord = indexWord;
-            foreach (KeyValuePair<string, int> pair in _wordDocs)
+            this.wordIndex = wordIndex;
+            this.indexWord = indexWord;
+            foreach (KeyValuePair<string, int> pair in wordDocs)
             {
-                _indexDocs[_wordIndex[pair.Key]] = pair.Value;
+                indexDocs[this.wordIndex[pair.Key]] = pair.Value;
             }
         }
 
@@ -176,7 +176,7 @@ namespace RnnSharp.Data
                 var vector = new List<int>();
                 foreach (string w in Tokenize(text))
                 {
-                    if (_wordIndex.TryGetValue(w, out int i))
+                    if (wordIndex.TryGetValue(w, out int i))
                     {
                         if (IsBeyondNumWords(i))
                         {
@@ -224,13 +224,13 @@ namespace RnnSharp.Data
                 var words = new List<string>();
                 foreach (int num in sequence)
                 {
-                    if (_indexWord.TryGetValue(num, out string? word))
+                    if (indexWord.TryGetValue(num, out string? word))
                     {
                         if (IsBeyondNumWords(num))
                         {
                             if (oovIndex is int oov)
                             {
-                                words.Add(_indexWord[oov]);
+                                words.Add(indexWord[oov]);
                             }
                         }
                         else
@@ -240,7 +240,7 @@ namespace RnnSharp.Data
                     }
                     else if (OovToken is not null)
                     {
-                        words.Add(_indexWord[oovIndex ?? throw NotFitted()]);
+                        words.Add(indexWord[oovIndex ?? throw NotFitted()]);
                     }
                 }
 
@@ -264,7 +264,7 @@ namespace RnnSharp.Data
         private bool IsBeyondNumWords(int index) => NumWords is int limit && limit != 0 && index >= limit;
 
         private int? OovIndex() =>
-            OovToken is not null && _wordIndex.TryGetValue(OovToken, out int index) ? index : null;
+            OovToken is not null && wordIndex.TryGetValue(OovToken, out int index) ? index : null;
 
         private static InvalidOperationException NotFitted() =>
             new("The tokenizer has an oov_token but no vocabulary: call FitOnTexts first.");

@@ -9,7 +9,7 @@ namespace RnnSharp.Metrics
     /// </summary>
     public sealed class CategoricalCrossentropy : MeanMetricWrapper
     {
-        private readonly Losses.CategoricalCrossentropy _loss;
+        private readonly Losses.CategoricalCrossentropy loss;
 
         /// <summary>Creates the metric.</summary>
         /// <param name="name">The name shown in logs.</param>
@@ -17,10 +17,10 @@ namespace RnnSharp.Metrics
         /// <param name="labelSmoothing">Label smoothing in [0, 1].</param>
         public CategoricalCrossentropy(string name = "categorical_crossentropy", bool fromLogits = false, double labelSmoothing = 0) : base(name)
         {
-            _loss = new Losses.CategoricalCrossentropy(fromLogits, labelSmoothing);
+            loss = new Losses.CategoricalCrossentropy(fromLogits, labelSmoothing);
         }
 
         /// <inheritdoc/>
-        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => _loss.PerSample(yTrue, yPred);
+        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => loss.PerSample(yTrue, yPred);
     }
 }

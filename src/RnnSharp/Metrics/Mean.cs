@@ -11,7 +11,7 @@ namespace RnnSharp.Metrics
     /// </summary>
     public sealed class Mean : Metric
     {
-        private readonly WeightedMeanState _state = new();
+        private readonly WeightedMeanState state = new();
 
         /// <summary>Creates the metric.</summary>
         /// <param name="name">The name shown in logs (Keras uses <c>"loss"</c> for the loss tracker).</param>
@@ -25,7 +25,7 @@ namespace RnnSharp.Metrics
         public void UpdateState(Tensor values, Tensor? sampleWeight = null)
         {
             ArgumentNullException.ThrowIfNull(values);
-            _state.Update(values, sampleWeight, Name);
+            state.Update(values, sampleWeight, Name);
         }
 
         /// <summary>
@@ -41,16 +41,16 @@ namespace RnnSharp.Metrics
                 $"{Name}: Mean averages values; call UpdateState(values, sampleWeight) instead of passing (yTrue, yPred).");
 
         /// <inheritdoc/>
-        public override Tensor Result() => _state.Result();
+        public override Tensor Result() => state.Result();
 
         /// <inheritdoc/>
-        public override void ResetState() => _state.Reset();
+        public override void ResetState() => state.Reset();
 
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             if (disposing)
-                _state.Dispose();
+                state.Dispose();
             base.Dispose(disposing);
         }
     }

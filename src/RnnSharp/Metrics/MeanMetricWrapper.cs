@@ -16,8 +16,8 @@ namespace RnnSharp.Metrics
     /// </remarks>
     public class MeanMetricWrapper : Metric
     {
-        private readonly Func<Tensor, Tensor, Tensor>? _fn;
-        private readonly WeightedMeanState _state = new();
+        private readonly Func<Tensor, Tensor, Tensor>? fn;
+        private readonly WeightedMeanState state = new();
 
         /// <summary>Wraps a per-sample function.</summary>
         /// <param name="fn">Computes per-sample values from conformed <c>(y_true, y_pred)</c>; temporaries it creates are disposed by the wrapper.</param>
@@ -25,7 +25,7 @@ namespace RnnSharp.Metrics
         public MeanMetricWrapper(Func<Tensor, Tensor, Tensor> fn, string name) : base(name)
         {
             ArgumentNullException.ThrowIfNull(fn);
-            _fn = fn;
+            this.fn = fn;
         }
 
         /// <summary>For subclasses that override <see cref="Compute"/> instead of passing a function.</summary>
@@ -40,7 +40,7 @@ namespace RnnSharp.Metrics
         /// <returns>The per-sample values.</returns>
         /// <exception cref="InvalidOperationException">No function was wrapped and the subclass does not override this method.</exception>
         protected virtual Tensor Compute(Tensor yTrue, Tensor yPred) =>
-            _fn is not null ? _fn(yTrue, yPred) : throw new InvalidOperationException($"{Name}: no metric function to compute.");
+            fn is not null ? fn(yTrue, yPred) : throw new InvalidOperationException($"{Name}: no metric function to compute.");
 
         /// <inheritdoc/>
         public override void UpdateState(Tensor yTrue, Tensor yPred, Tensor? sampleWeight = null)
@@ -55,20 +55,20 @@ namespace RnnSharp.Metrics
             var w = sampleWeight is null ? null : LossShapes.MatchRank(sampleWeight, p);
             (t, p) = LossShapes.RemoveSqueezable(t, p);
             var values = Compute(t, p);
-            _state.Update(values, w, Name);
+            state.Update(values, w, Name);
         }
 
         /// <inheritdoc/>
-        public override Tensor Result() => _state.Result();
+        public override Tensor Result() => state.Result();
 
         /// <inheritdoc/>
-        public override void ResetState() => _state.Reset();
+        public override void ResetState() => state.Reset();
 
         /// <inheritdoc/>
         protected override void Dispose(bool disposing)
         {
             if (disposing)
-                _state.Dispose();
+                state.Dispose();
             base.Dispose(disposing);
         }
 

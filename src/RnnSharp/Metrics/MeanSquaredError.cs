@@ -9,7 +9,7 @@ namespace RnnSharp.Metrics
     /// </summary>
     public sealed class MeanSquaredError : MeanMetricWrapper
     {
-        private readonly Losses.MeanSquaredError _loss = new();
+        private readonly Losses.MeanSquaredError loss = new();
 
         /// <summary>Creates the metric.</summary>
         /// <param name="name">The name shown in logs (Keras's <c>"mse"</c>/<c>"mae"</c> strings keep that spelling).</param>
@@ -18,6 +18,6 @@ namespace RnnSharp.Metrics
         }
 
         /// <inheritdoc/>
-        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => _loss.PerSample(yTrue, yPred);
+        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => loss.PerSample(yTrue, yPred);
     }
 }

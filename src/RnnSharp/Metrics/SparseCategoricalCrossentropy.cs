@@ -9,17 +9,17 @@ namespace RnnSharp.Metrics
     /// </summary>
     public sealed class SparseCategoricalCrossentropy : MeanMetricWrapper
     {
-        private readonly Losses.SparseCategoricalCrossentropy _loss;
+        private readonly Losses.SparseCategoricalCrossentropy loss;
 
         /// <summary>Creates the metric.</summary>
         /// <param name="name">The name shown in logs.</param>
         /// <param name="fromLogits">Whether predictions are logits.</param>
         public SparseCategoricalCrossentropy(string name = "sparse_categorical_crossentropy", bool fromLogits = false) : base(name)
         {
-            _loss = new Losses.SparseCategoricalCrossentropy(fromLogits);
+            loss = new Losses.SparseCategoricalCrossentropy(fromLogits);
         }
 
         /// <inheritdoc/>
-        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => _loss.PerSample(yTrue, yPred);
+        protected override Tensor Compute(Tensor yTrue, Tensor yPred) => loss.PerSample(yTrue, yPred);
     }
 }

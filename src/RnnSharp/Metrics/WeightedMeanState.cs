@@ -12,8 +12,8 @@ namespace RnnSharp.Metrics
     /// </summary>
     internal sealed class WeightedMeanState : IDisposable
     {
-        private Tensor? _total;
-        private Tensor? _count;
+        private Tensor? total;
+        private Tensor? count;
 
         /// <summary>
         /// Keras's <c>Reduce.update_state(values, sample_weight)</c> with <c>WEIGHTED_MEAN</c>: weights are conformed by
@@ -29,8 +29,8 @@ namespace RnnSharp.Metrics
             EnsureState(v.device);
             if (sampleWeight is null)
             {
-                _total!.add_(v.sum());
-                _count!.add_(v.numel());
+                total!.add_(v.sum());
+                count!.add_(v.numel());
                 return;
             }
 
@@ -54,18 +54,18 @@ namespace RnnSharp.Metrics
             {
                 throw Incompatible(owner, values, sampleWeight);
             }
-            _total!.add_((v * w).sum());
-            _count!.add_(w.sum());
+            total!.add_((v * w).sum());
+            count!.add_(w.sum());
         }
 
         /// <summary><c>total / count</c>, or 0 while <c>count</c> is 0 (<c>divide_no_nan</c>); a new float32 scalar tensor.</summary>
         internal Tensor Result()
         {
             using var scope = NewDisposeScope();
-            if (_total is null || _count is null)
+            if (total is null || count is null)
                 return zeros(Array.Empty<long>(), ScalarType.Float32).MoveToOuterDisposeScope();
-            var ratio = _total / _count;
-            return where(_count.eq(0), zeros_like(ratio), ratio).MoveToOuterDisposeScope();
+            var ratio = total / count;
+            return where(count.eq(0), zeros_like(ratio), ratio).MoveToOuterDisposeScope();
         }
 
         /// <summary>Sets <c>total</c> and <c>count</c> back to 0 on their device.</summary>
@@ -74,35 +74,35 @@ namespace RnnSharp.Metrics
             // In-place ops return new tensor handles; the scope releases them.
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            _total?.zero_();
-            _count?.zero_();
+            total?.zero_();
+            count?.zero_();
         }
 
         public void Dispose()
         {
-            _total?.Dispose();
-            _count?.Dispose();
-            _total = null;
-            _count = null;
+            total?.Dispose();
+            count?.Dispose();
+            total = null;
+            count = null;
         }
 
         private void EnsureState(Device device)
         {
-            if (_total is null || _count is null)
+            if (total is null || count is null)
             {
                 // Detached from any caller's dispose scope: the state lives as long as the metric.
-                _total = zeros(Array.Empty<long>(), ScalarType.Float32, device).DetachFromDisposeScope();
-                _count = zeros(Array.Empty<long>(), ScalarType.Float32, device).DetachFromDisposeScope();
+                total = zeros(Array.Empty<long>(), ScalarType.Float32, device).DetachFromDisposeScope();
+                count = zeros(Array.Empty<long>(), ScalarType.Float32, device).DetachFromDisposeScope();
                 return;
             }
-            if (_total.device_type != device.type || _total.device_index != device.index)
+            if (total.device_type != device.type || total.device_index != device.index)
             {
-                var total = _total.to(device).DetachFromDisposeScope();
-                var count = _count.to(device).DetachFromDisposeScope();
-                _total.Dispose();
-                _count.Dispose();
-                _total = total;
-                _count = count;
+                var total = this.total.to(device).DetachFromDisposeScope();
+                var count = this.count.to(device).DetachFromDisposeScope();
+                this.total.Dispose();
+                this.count.Dispose();
+                this.total = total;
+                this.count = count;
             }
         }
 

@@ -16,7 +16,7 @@ namespace RnnSharp.Optimizers
     /// </remarks>
     public sealed class Adagrad : Optimizer
     {
-        private readonly double[] _slotInit;
+        private readonly double[] slotInit;
 
         /// <summary>Creates the optimizer with Keras's defaults.</summary>
         /// <param name="learningRate">The learning rate.</param>
@@ -39,7 +39,7 @@ namespace RnnSharp.Optimizers
                 throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be a finite non-negative number.");
             InitialAccumulatorValue = initialAccumulatorValue;
             Epsilon = epsilon;
-            _slotInit = new[] { initialAccumulatorValue };
+            slotInit = new[] { initialAccumulatorValue };
         }
 
         /// <summary>The accumulator's starting value.</summary>
@@ -49,7 +49,7 @@ namespace RnnSharp.Optimizers
         public double Epsilon { get; }
 
         /// <summary>Slots: the accumulator <c>a</c>.</summary>
-        protected override IReadOnlyList<double> SlotInitialValues => _slotInit;
+        protected override IReadOnlyList<double> SlotInitialValues => slotInit;
 
         /// <inheritdoc/>
         protected override void UpdateStep(Parameter parameter, Tensor gradient, Tensor[] slots, long step, double learningRate)

@@ -24,7 +24,7 @@ namespace RnnSharp.Optimizers
     /// </remarks>
     public class Adam : Optimizer
     {
-        private readonly double[] _slotInit;
+        private readonly double[] slotInit;
 
         /// <summary>Creates the optimizer with Keras's defaults.</summary>
         /// <param name="learningRate">The learning rate.</param>
@@ -52,7 +52,7 @@ namespace RnnSharp.Optimizers
             Beta2 = beta2;
             Epsilon = epsilon;
             Amsgrad = amsgrad;
-            _slotInit = amsgrad ? new[] { 0.0, 0.0, 0.0 } : new[] { 0.0, 0.0 };
+            slotInit = amsgrad ? new[] { 0.0, 0.0, 0.0 } : new[] { 0.0, 0.0 };
         }
 
         /// <summary>Decay rate of the first-moment estimate.</summary>
@@ -68,7 +68,7 @@ namespace RnnSharp.Optimizers
         public bool Amsgrad { get; }
 
         /// <summary>Slots: <c>m</c>, <c>v</c>, then <c>vhat</c> with amsgrad.</summary>
-        protected override IReadOnlyList<double> SlotInitialValues => _slotInit;
+        protected override IReadOnlyList<double> SlotInitialValues => slotInit;
 
         /// <inheritdoc/>
         protected override void UpdateStep(Parameter parameter, Tensor gradient, Tensor[] slots, long step, double learningRate)

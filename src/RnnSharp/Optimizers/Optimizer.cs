@@ -28,10 +28,10 @@ namespace RnnSharp.Optimizers
     {
         private static readonly string[] Known = { "sgd", "rmsprop", "adam", "adamw", "adagrad" };
 
-        private readonly List<Parameter> _parameters = new();
-        private readonly List<Tensor[]> _slots = new();
-        private double _learningRate;
-        private bool _disposed;
+        private readonly List<Parameter> parameters = new();
+        private readonly List<Tensor[]> slots = new();
+        private double learningRate;
+        private bool disposed;
 
         /// <summary>Validates and stores the arguments every Keras optimizer takes.</summary>
         /// <param name="name">The optimizer's name (Keras: <c>"SGD"</c>, <c>"Adam"</c>, ...).</param>
@@ -68,12 +68,12 @@ namespace RnnSharp.Optimizers
         /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
         public double LearningRate
         {
-            get => _learningRate;
+            get => learningRate;
             set
             {
                 if (!(value >= 0) || double.IsInfinity(value))
                     throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a finite non-negative number.");
-                _learningRate = value;
+                learningRate = value;
             }
         }
 
@@ -96,7 +96,7 @@ namespace RnnSharp.Optimizers
         public bool IsBuilt { get; private set; }
 
         /// <summary>The parameters this optimizer updates (those with <c>requires_grad</c>, without duplicates).</summary>
-        public IReadOnlyList<Parameter> Parameters => _parameters;
+        public IReadOnlyList<Parameter> Parameters => parameters;
 
         /// <summary>The names <see cref="Get"/> resolves.</summary>
         public static IReadOnlyList<string> KnownNames => Known;
@@ -110,7 +110,7 @@ namespace RnnSharp.Optimizers
         public void Build(IEnumerable<Parameter> parameters)
         {
             ArgumentNullException.ThrowIfNull(parameters);
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(disposed, this);
             var chosen = new List<Parameter>();
             var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
             foreach (var p in parameters)
@@ -120,7 +120,7 @@ namespace RnnSharp.Optimizers
                 chosen.Add(p);
             }
             DisposeSlots();
-            _parameters.Clear();
+            this.parameters.Clear();
             var initial = SlotInitialValues;
             using var noGrad = no_grad();
             foreach (var p in chosen)
@@ -131,8 +131,8 @@ namespace RnnSharp.Optimizers
                     // Detached from any caller's dispose scope: slots live as long as the optimizer.
                     slots[s] = (initial[s] == 0 ? zeros_like(p) : full_like(p, initial[s])).DetachFromDisposeScope();
                 }
-                _parameters.Add(p);
-                _slots.Add(slots);
+                this.parameters.Add(p);
+                this.slots.Add(slots);
             }
             IsBuilt = true;
         }
@@ -143,17 +143,17 @@ namespace RnnSharp.Optimizers
         /// <exception cref="InvalidOperationException">Not built, or no parameter has a gradient.</exception>
         public void Step()
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (!IsBuilt)
                 throw new InvalidOperationException($"{Name}: call Build(parameters) before Step().");
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            int n = _parameters.Count;
+            int n = parameters.Count;
             var grads = new Tensor?[n];
             bool any = false;
             for (int i = 0; i < n; i++)
             {
-                grads[i] = _parameters[i].grad;
+                grads[i] = parameters[i].grad;
                 any |= grads[i] is not null;
             }
             if (!any)
@@ -170,13 +170,13 @@ namespace RnnSharp.Optimizers
                 for (int i = 0; i < n; i++)
                 {
                     if (grads[i] is not null)
-                        _parameters[i].mul_(factor);
+                        parameters[i].mul_(factor);
                 }
             }
             for (int i = 0; i < n; i++)
             {
                 if (grads[i] is Tensor g)
-                    UpdateStep(_parameters[i], g, _slots[i], step, lr);
+                    UpdateStep(parameters[i], g, slots[i], step, lr);
             }
             Iterations = step;
         }
@@ -185,7 +185,7 @@ namespace RnnSharp.Optimizers
         /// parameters that get no gradient in the next backward pass are skipped by <see cref="Step"/>, as in Keras.</summary>
         public void ZeroGrad()
         {
-            foreach (var p in _parameters)
+            foreach (var p in parameters)
                 p.grad = null;
         }
 
@@ -242,11 +242,11 @@ namespace RnnSharp.Optimizers
         /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
         protected virtual void Dispose(bool disposing)
         {
-            if (_disposed)
+            if (disposed)
                 return;
             if (disposing)
                 DisposeSlots();
-            _disposed = true;
+            disposed = true;
         }
 
         private void ClipGradients(Tensor?[] grads)
@@ -289,10 +289,10 @@ namespace RnnSharp.Optimizers
 
         private void DisposeSlots()
         {
-            foreach (var slots in _slots)
+            foreach (var slots in this.slots)
                 foreach (var s in slots)
                     s.Dispose();
-            _slots.Clear();
+            this.slots.Clear();
         }
 
         private static void RequireNonNegative(double? value, string name)

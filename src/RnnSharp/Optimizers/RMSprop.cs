@@ -22,7 +22,7 @@ namespace RnnSharp.Optimizers
     /// </remarks>
     public sealed class RMSprop : Optimizer
     {
-        private readonly double[] _slotInit;
+        private readonly double[] slotInit;
 
         /// <summary>Creates the optimizer with Keras's defaults.</summary>
         /// <param name="learningRate">The learning rate.</param>
@@ -55,7 +55,7 @@ namespace RnnSharp.Optimizers
                 init.Add(0.0);
             if (centered)
                 init.Add(0.0);
-            _slotInit = init.ToArray();
+            slotInit = init.ToArray();
         }
 
         /// <summary>The discounting factor.</summary>
@@ -71,7 +71,7 @@ namespace RnnSharp.Optimizers
         public bool Centered { get; }
 
         /// <summary>Slots: <c>ms</c>, then <c>mom</c> when momentum &gt; 0, then <c>mg</c> when centered.</summary>
-        protected override IReadOnlyList<double> SlotInitialValues => _slotInit;
+        protected override IReadOnlyList<double> SlotInitialValues => slotInit;
 
         /// <inheritdoc/>
         protected override void UpdateStep(Parameter parameter, Tensor gradient, Tensor[] slots, long step, double learningRate)

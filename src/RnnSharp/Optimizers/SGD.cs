@@ -21,7 +21,7 @@ namespace RnnSharp.Optimizers
     /// </remarks>
     public sealed class SGD : Optimizer
     {
-        private readonly double[] _slotInit;
+        private readonly double[] slotInit;
 
         /// <summary>Creates the optimizer with Keras's defaults.</summary>
         /// <param name="learningRate">The learning rate.</param>
@@ -41,7 +41,7 @@ namespace RnnSharp.Optimizers
                 throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be between [0, 1].");
             Momentum = momentum;
             Nesterov = nesterov;
-            _slotInit = momentum > 0 ? new[] { 0.0 } : Array.Empty<double>();
+            slotInit = momentum > 0 ? new[] { 0.0 } : Array.Empty<double>();
         }
 
         /// <summary>The momentum factor.</summary>
@@ -51,7 +51,7 @@ namespace RnnSharp.Optimizers
         public bool Nesterov { get; }
 
         /// <summary>Slots: the velocity <c>v</c> when momentum is used, none otherwise.</summary>
-        protected override IReadOnlyList<double> SlotInitialValues => _slotInit;
+        protected override IReadOnlyList<double> SlotInitialValues => slotInit;
 
         /// <inheritdoc/>
         protected override void UpdateStep(Parameter parameter, Tensor gradient, Tensor[] slots, long step, double learningRate)

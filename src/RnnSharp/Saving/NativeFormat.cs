@@ -55,7 +55,7 @@ namespace RnnSharp.Saving
                 {
                     var weight = layer.Weights[w];
                     string file = string.Create(CultureInfo.InvariantCulture, $"weights/{layerIndex}/{w}.npy");
-                    byte[] bytes = Npy.Encode(weight.Shape, weight.Values);
+                    byte[] bytes = Data.NpyWriter.EncodeFloat32(weight.Shape, weight.Values);
                     WriteEntry(zip, file, bytes, CompressionLevel.NoCompression);
                     weights.Add(new Dictionary<string, object?>
                     {
@@ -147,9 +147,9 @@ namespace RnnSharp.Saving
                 (long[] Shape, float[] Values) array;
                 try
                 {
-                    array = Npy.Decode(bytes, what);
+                    array = Data.NpyReader.ParseFloat32(bytes, what);
                 }
-                catch (FormatException e)
+                catch (InvalidDataException e)
                 {
                     throw Corrupt(path, e.Message, e);
                 }

@@ -32,9 +32,9 @@ namespace RnnSharp.Tests.Data
 
         private static readonly long[] TenLabels = { 0, 1, 0, 1, 0, 1, 0, 1, 0, 1 };
 
-        private readonly TempDirectory _directory = new();
+        private readonly TempDirectory directory = new();
 
-        public void Dispose() => _directory.Dispose();
+        public void Dispose() => directory.Dispose();
 
         [Fact]
         public void DefaultArgumentsShuffleShiftAndCapAtTheLargestIndex()
@@ -152,7 +152,7 @@ namespace RnnSharp.Tests.Data
         [Fact]
         public void MissingFileRaisesFileNotFound()
         {
-            string path = Path.Combine(_directory.Path, "imdb.npz");
+            string path = Path.Combine(directory.Path, "imdb.npz");
             var e = Assert.Throws<FileNotFoundException>(() => Imdb.LoadData(path));
             Assert.Equal(path, e.FileName);
         }
@@ -160,7 +160,7 @@ namespace RnnSharp.Tests.Data
         [Fact]
         public void MissingMemberAndMismatchedLabelsAreInvalidData()
         {
-            string noTest = TempFile(_directory, "no-test.npz", ZipLikeNumpySavez(new[]
+            string noTest = TempFile(directory, "no-test.npz", ZipLikeNumpySavez(new[]
             {
                 ("x_train.npy", ObjectNpy("(1,)", ObjectArrayOfIntLists(new[] { new long[] { 1 } }))),
                 ("y_train.npy", Npy("<i8", false, "(1,)", Int64Data(0))),
@@ -181,7 +181,7 @@ namespace RnnSharp.Tests.Data
         [Fact]
         public void GetWordIndexReadsTheJsonMap()
         {
-            string path = TempFile(_directory, "imdb_word_index.json", Bytes("{\"the\": 1, \"and\": 2, \"fawn\": 34701}"));
+            string path = TempFile(directory, "imdb_word_index.json", Bytes("{\"the\": 1, \"and\": 2, \"fawn\": 34701}"));
             IReadOnlyDictionary<string, int> index = Imdb.GetWordIndex(path);
             Assert.Equal(new[] { "the", "and", "fawn" }, index.Keys);
             Assert.Equal(34701, index["fawn"]);
@@ -190,15 +190,15 @@ namespace RnnSharp.Tests.Data
         [Fact]
         public void GetWordIndexErrors()
         {
-            Assert.Throws<FileNotFoundException>(() => Imdb.GetWordIndex(Path.Combine(_directory.Path, "none.json")));
-            string broken = TempFile(_directory, "broken.json", Bytes("{\"the\": 1,"));
+            Assert.Throws<FileNotFoundException>(() => Imdb.GetWordIndex(Path.Combine(directory.Path, "none.json")));
+            string broken = TempFile(directory, "broken.json", Bytes("{\"the\": 1,"));
             Assert.Contains("broken.json", Assert.Throws<InvalidDataException>(() => Imdb.GetWordIndex(broken)).Message);
-            string notInts = TempFile(_directory, "strings.json", Bytes("{\"the\": \"1\"}"));
+            string notInts = TempFile(directory, "strings.json", Bytes("{\"the\": \"1\"}"));
             Assert.Throws<InvalidDataException>(() => Imdb.GetWordIndex(notInts));
         }
 
         private string WriteImdb(long[][] xTrain, long[] yTrain, long[][] xTest, long[] yTest) =>
-            TempFile(_directory, $"imdb-{Guid.NewGuid():N}.npz", ZipLikeNumpySavez(new[]
+            TempFile(directory, $"imdb-{Guid.NewGuid():N}.npz", ZipLikeNumpySavez(new[]
             {
                 ("x_test.npy", ObjectNpy($"({xTest.Length},)", ObjectArrayOfIntLists(xTest))),
                 ("x_train.npy", ObjectNpy($"({xTrain.Length},)", ObjectArrayOfIntLists(xTrain))),

@@ -274,33 +274,33 @@ namespace RnnSharp.Tests.Data
         /// </summary>
         private sealed class Protocol3Pickler
         {
-            private readonly List<byte> _out = new();
-            private readonly Dictionary<object, int> _memo = new(ReferenceEqualityComparer.Instance);
-            private int _nextIndex;
+            private readonly List<byte> output = new();
+            private readonly Dictionary<object, int> memo = new(ReferenceEqualityComparer.Instance);
+            private int nextIndex;
 
             public void Dump(object? value)
             {
-                _out.AddRange(new byte[] { 0x80, 3 });
+                output.AddRange(new byte[] { 0x80, 3 });
                 Save(value);
-                _out.Add((byte)'.');
+                output.Add((byte)'.');
             }
 
-            public byte[] ToArray() => _out.ToArray();
+            public byte[] ToArray() => output.ToArray();
 
             private void Save(object? value)
             {
-                if (value is not null and not long and not bool && _memo.TryGetValue(value, out int index))
+                if (value is not null and not long and not bool && memo.TryGetValue(value, out int index))
                 {
                     // An object pickled before (same identity) is fetched from the memo: BINGET / LONG_BINGET.
                     if (index < 256)
                     {
-                        _out.Add((byte)'h');
-                        _out.Add((byte)index);
+                        output.Add((byte)'h');
+                        output.Add((byte)index);
                     }
                     else
                     {
-                        _out.Add((byte)'j');
-                        _out.AddRange(LittleEndian32((uint)index));
+                        output.Add((byte)'j');
+                        output.AddRange(LittleEndian32((uint)index));
                     }
 
                     return;
@@ -309,10 +309,10 @@ namespace RnnSharp.Tests.Data
                 switch (value)
                 {
                     case null:
-                        _out.Add((byte)'N');
+                        output.Add((byte)'N');
                         break;
                     case bool flag:
-                        _out.Add(flag ? (byte)0x88 : (byte)0x89);
+                        output.Add(flag ? (byte)0x88 : (byte)0x89);
                         break;
                     case long number:
                         SaveInt(number);
@@ -320,9 +320,9 @@ namespace RnnSharp.Tests.Data
                     case string text:
                         {
                             byte[] utf8 = Encoding.UTF8.GetBytes(text);
-                            _out.Add((byte)'X');
-                            _out.AddRange(LittleEndian32((uint)utf8.Length));
-                            _out.AddRange(utf8);
+                            output.Add((byte)'X');
+                            output.AddRange(LittleEndian32((uint)utf8.Length));
+                            output.AddRange(utf8);
                             Put(text);
                             break;
                         }
@@ -330,23 +330,23 @@ namespace RnnSharp.Tests.Data
                     case byte[] bytes:
                         if (bytes.Length < 256)
                         {
-                            _out.Add((byte)'C');
-                            _out.Add((byte)bytes.Length);
+                            output.Add((byte)'C');
+                            output.Add((byte)bytes.Length);
                         }
                         else
                         {
-                            _out.Add((byte)'B');
-                            _out.AddRange(LittleEndian32((uint)bytes.Length));
+                            output.Add((byte)'B');
+                            output.AddRange(LittleEndian32((uint)bytes.Length));
                         }
 
-                        _out.AddRange(bytes);
+                        output.AddRange(bytes);
                         Put(bytes);
                         break;
                     case object?[] tuple:
                         SaveTuple(tuple);
                         break;
                     case List<object?> list:
-                        _out.Add((byte)']');
+                        output.Add((byte)']');
                         Put(list);
                         for (int start = 0; start < list.Count; start += 1000)
                         {
@@ -354,38 +354,38 @@ namespace RnnSharp.Tests.Data
                             if (batch == 1)
                             {
                                 Save(list[start]);
-                                _out.Add((byte)'a');
+                                output.Add((byte)'a');
                             }
                             else
                             {
-                                _out.Add((byte)'(');
+                                output.Add((byte)'(');
                                 for (int i = start; i < start + batch; i++)
                                 {
                                     Save(list[i]);
                                 }
 
-                                _out.Add((byte)'e');
+                                output.Add((byte)'e');
                             }
                         }
 
                         break;
                     case Global global:
-                        _out.Add((byte)'c');
-                        _out.AddRange(Encoding.ASCII.GetBytes($"{global.Module}\n{global.Name}\n"));
+                        output.Add((byte)'c');
+                        output.AddRange(Encoding.ASCII.GetBytes($"{global.Module}\n{global.Name}\n"));
                         Put(global);
                         break;
                     case Reduce reduce:
                         Save(reduce.Callable);
                         Save(reduce.Args);
-                        _out.Add((byte)'R');
+                        output.Add((byte)'R');
                         Put(reduce);
                         break;
                     case Build build:
                         // save_reduce: the built object is the reduce result, memoized before its state is saved.
                         Save(build.Target);
-                        _memo[build] = _memo[build.Target];
+                        memo[build] = memo[build.Target];
                         Save(build.State);
-                        _out.Add((byte)'b');
+                        output.Add((byte)'b');
                         break;
                     default:
                         throw new ArgumentException($"cannot pickle {value.GetType()}");
@@ -396,7 +396,7 @@ namespace RnnSharp.Tests.Data
             {
                 if (tuple.Length == 0)
                 {
-                    _out.Add((byte)')');
+                    output.Add((byte)')');
                     return;
                 }
 
@@ -407,17 +407,17 @@ namespace RnnSharp.Tests.Data
                         Save(item);
                     }
 
-                    _out.Add((byte)(0x84 + tuple.Length)); // TUPLE1 0x85, TUPLE2 0x86, TUPLE3 0x87
+                    output.Add((byte)(0x84 + tuple.Length)); // TUPLE1 0x85, TUPLE2 0x86, TUPLE3 0x87
                 }
                 else
                 {
-                    _out.Add((byte)'(');
+                    output.Add((byte)'(');
                     foreach (object? item in tuple)
                     {
                         Save(item);
                     }
 
-                    _out.Add((byte)'t');
+                    output.Add((byte)'t');
                 }
 
                 Put(tuple);
@@ -427,44 +427,44 @@ namespace RnnSharp.Tests.Data
             {
                 if (number is >= 0 and <= 0xff)
                 {
-                    _out.Add((byte)'K');
-                    _out.Add((byte)number);
+                    output.Add((byte)'K');
+                    output.Add((byte)number);
                 }
                 else if (number is >= 0 and <= 0xffff)
                 {
-                    _out.Add((byte)'M');
-                    _out.AddRange(LittleEndian16((ushort)number));
+                    output.Add((byte)'M');
+                    output.AddRange(LittleEndian16((ushort)number));
                 }
                 else if (number is >= int.MinValue and <= int.MaxValue)
                 {
-                    _out.Add((byte)'J');
-                    _out.AddRange(LittleEndian32(unchecked((uint)(int)number)));
+                    output.Add((byte)'J');
+                    output.AddRange(LittleEndian32(unchecked((uint)(int)number)));
                 }
                 else
                 {
                     // LONG1: the shortest two's-complement little-endian encoding.
                     byte[] bytes = new System.Numerics.BigInteger(number).ToByteArray();
-                    _out.Add(0x8a);
-                    _out.Add((byte)bytes.Length);
-                    _out.AddRange(bytes);
+                    output.Add(0x8a);
+                    output.Add((byte)bytes.Length);
+                    output.AddRange(bytes);
                 }
             }
 
             private void Put(object value)
             {
-                int index = _nextIndex++;
+                int index = nextIndex++;
                 if (index < 256)
                 {
-                    _out.Add((byte)'q');
-                    _out.Add((byte)index);
+                    output.Add((byte)'q');
+                    output.Add((byte)index);
                 }
                 else
                 {
-                    _out.Add((byte)'r');
-                    _out.AddRange(LittleEndian32((uint)index));
+                    output.Add((byte)'r');
+                    output.AddRange(LittleEndian32((uint)index));
                 }
 
-                _memo[value] = index;
+                memo[value] = index;
             }
         }
     }
