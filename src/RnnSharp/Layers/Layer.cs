@@ -271,6 +271,18 @@ namespace RnnSharp.Layers
             return FromConfig(className, config);
         }
 
+        /// <summary>
+        /// Creates a <typeparamref name="T"/> from <paramref name="config"/>, as Keras's <c>cls.from_config(config)</c>:
+        /// the constructor's arguments by their Keras names, defaults where missing (<see cref="Saving.LayerConfig.Instantiate{T}"/>).
+        /// Each layer's own <c>FromConfig</c> calls it.
+        /// </summary>
+        /// <exception cref="ArgumentException">A required key is missing, or a value does not fit.</exception>
+        protected static T FromConfig<T>(Saving.LayerConfig config) where T : Layer
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            return config.Instantiate<T>();
+        }
+
         /// <summary>Registers a TorchSharp parameter that is an implementation detail held at its value and never trained
         /// (e.g. the fused kernel's second bias where Keras has one).</summary>
         protected void Freeze(string qualifiedName)

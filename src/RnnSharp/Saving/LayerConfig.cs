@@ -3,16 +3,20 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Reflection;
 using RnnSharp.Activations;
 using RnnSharp.Initializers;
 using RnnSharp.Layers;
+using RnnSharp.Utils;
 
 namespace RnnSharp.Saving
 {
     /// <summary>
     /// Typed, checked access to a layer's config (the dictionary of <c>GetConfig()</c>, or the same read back from
-    /// JSON) for the factories of <see cref="LayerRegistry"/>. A missing key takes the given default (Keras's
-    /// default argument); a key of the wrong type raises an error naming the layer and the key.
+    /// JSON) for the layers' <c>FromConfig</c> and the factories of <see cref="LayerRegistry"/>. A missing key takes
+    /// the given default (Keras's default argument); a key of the wrong type raises an error naming the layer and the
+    /// key. <see cref="Instantiate{T}"/> is Keras's <c>cls(**config)</c>: it calls a layer's constructor with the
+    /// config's values, so each argument's name and default are written once, in the constructor.
     /// </summary>
     public sealed class LayerConfig
     {
@@ -168,6 +172,81 @@ namespace RnnSharp.Saving
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// Creates a <typeparamref name="T"/> from this config, as Keras's <c>from_config</c> does with
+        /// <c>cls(**config)</c>: each constructor parameter takes the value under its snake_case name
+        /// (<c>returnSequences</c> from <c>return_sequences</c>, <c>batchInputShape</c> from <c>batch_input_shape</c>),
+        /// converted and checked by the getters above (a nested layer through <see cref="LayerRegistry"/>), or its
+        /// default when the key is missing; an explicit null goes to a parameter that takes null. Keys without a
+        /// parameter are ignored: Keras's configs hold arguments RnnSharp does not take (regularizers, constraints,
+        /// <c>dtype</c>, <c>implementation</c>, ...). Of several public constructors, the first whose required
+        /// parameters the config holds is used.
+        /// </summary>
+        /// <typeparam name="T">The layer class.</typeparam>
+        /// <exception cref="ArgumentException">A required key is missing, or a value does not fit.</exception>
+        public T Instantiate<T>() where T : Layer
+        {
+            var constructors = typeof(T).GetConstructors().OrderBy(c => c.MetadataToken).ToArray();
+            if (constructors.Length == 0) throw new InvalidOperationException($"{typeof(T).Name} has no public constructor.");
+            var chosen = constructors.FirstOrDefault(c => c.GetParameters().All(p => p.HasDefaultValue || HasValue(KeyOf(p))))
+                ?? constructors.OrderByDescending(c => c.GetParameters().Length).First();
+            var arguments = chosen.GetParameters().Select(Argument).ToArray();
+            try
+            {
+                return (T)chosen.Invoke(arguments);
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                // The constructor's own error (e.g. Keras's message for a bad value), not reflection's wrapper.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+                throw;
+            }
+        }
+
+        private static string KeyOf(ParameterInfo parameter) => NameUtils.ToSnakeCase(parameter.Name!);
+
+        private bool HasValue(string key) => values.TryGetValue(key, out var value) && value is not null;
+
+        // The value for one constructor parameter: the config's, converted to the parameter's type, or its default.
+        private object? Argument(ParameterInfo parameter)
+        {
+            string key = KeyOf(parameter);
+            var type = parameter.ParameterType;
+            var underlying = Nullable.GetUnderlyingType(type);
+            bool takesNull = underlying is not null || !type.IsValueType;
+            if (!values.TryGetValue(key, out var value) || (value is null && !takesNull))
+                return parameter.HasDefaultValue ? parameter.DefaultValue : throw Missing(key);
+            if (value is null) return null;
+            var target = underlying ?? type;
+            if (target == typeof(int)) return GetInt(key);
+            if (target == typeof(double)) return GetDouble(key);
+            if (target == typeof(bool)) return GetBool(key, false);
+            if (target == typeof(string)) return GetString(key, null);
+            if (target == typeof(int?[])) return GetShape(key);
+            if (target == typeof(Activation)) return GetActivation(key);
+            // An initializer RnnSharp cannot rebuild takes the layer's default: a loaded model's weights replace it anyway.
+            if (target == typeof(Initializer)) return GetInitializer(key);
+            if (typeof(Layer).IsAssignableFrom(target))
+            {
+                var layer = GetLayer(key)!;
+                return target.IsInstanceOfType(layer) ? layer
+                    : throw new ArgumentException($"{Describe()}: \"{key}\" should be a {target.Name}, found a {layer.GetType().Name}.");
+            }
+            if (target.IsGenericType && target.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+                && typeof(Layer).IsAssignableFrom(target.GetGenericArguments()[0]))
+            {
+                var element = target.GetGenericArguments()[0];
+                var layers = GetLayers(key);
+                var typed = Array.CreateInstance(element, layers.Count);
+                for (int i = 0; i < layers.Count; i++)
+                    typed.SetValue(element.IsInstanceOfType(layers[i]) ? layers[i]
+                        : throw new ArgumentException($"{Describe()}: \"{key}\" should hold {element.Name}s, found a {layers[i].GetType().Name}."), i);
+                return typed;
+            }
+            throw new InvalidOperationException(
+                $"{Describe()}: the constructor parameter {parameter.Name} of type {type.Name} has no config conversion; write FromConfig by hand.");
         }
 
         private string Describe() => $"Layer config of {ClassName}" + (GetStringOrNull("name") is string n ? $" \"{n}\"" : "");

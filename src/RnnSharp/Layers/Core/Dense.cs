@@ -117,5 +117,8 @@ namespace RnnSharp.Layers
                 config[key] = null;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Dense FromConfig(Saving.LayerConfig config) => FromConfig<Dense>(config);
     }
 }

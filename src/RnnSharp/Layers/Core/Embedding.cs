@@ -126,5 +126,8 @@ namespace RnnSharp.Layers
             config["input_length"] = InputLength;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Embedding FromConfig(Saving.LayerConfig config) => FromConfig<Embedding>(config);
     }
 }

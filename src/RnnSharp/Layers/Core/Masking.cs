@@ -48,5 +48,8 @@ namespace RnnSharp.Layers
             config["mask_value"] = MaskValue;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Masking FromConfig(Saving.LayerConfig config) => FromConfig<Masking>(config);
     }
 }

@@ -73,5 +73,8 @@ namespace RnnSharp.Layers
             config["layer"] = LayerRegistry.Serialize(Layer);
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static TimeDistributed FromConfig(Saving.LayerConfig config) => FromConfig<TimeDistributed>(config);
     }
 }

@@ -17,8 +17,11 @@ namespace RnnSharp.Layers
         /// (e.g. <c>[null, 1, null]</c> drops the same features at every timestep).</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="name">Layer name; null gives <c>dropout</c>, <c>dropout_1</c>, ...</param>
-        public Dropout(double rate, int?[]? noiseShape = null, int?[]? inputShape = null, string? name = null)
-            : base(name, inputShape)
+        /// <param name="batchInputShape">Input shape with batch.</param>
+        /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
+        public Dropout(double rate, int?[]? noiseShape = null, int?[]? inputShape = null, string? name = null,
+            int?[]? batchInputShape = null, int? batchSize = null)
+            : base(name, inputShape, batchInputShape, batchSize)
         {
             if (rate < 0 || rate >= 1)
                 throw new ArgumentException($"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={rate}", nameof(rate));
@@ -59,5 +62,8 @@ namespace RnnSharp.Layers
             config["seed"] = null;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Dropout FromConfig(Saving.LayerConfig config) => FromConfig<Dropout>(config);
     }
 }

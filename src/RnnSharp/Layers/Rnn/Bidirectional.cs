@@ -301,5 +301,8 @@ namespace RnnSharp.Layers
             if (givenBackwardLayer is not null) config["backward_layer"] = LayerRegistry.Serialize(givenBackwardLayer);
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Bidirectional FromConfig(Saving.LayerConfig config) => FromConfig<Bidirectional>(config);
     }
 }

@@ -52,5 +52,8 @@ namespace RnnSharp.Layers
         public Activation RecurrentActivation => Cell.RecurrentActivation;
         /// <summary>Whether the reset gate is applied after the recurrent product.</summary>
         public bool ResetAfter => Cell.ResetAfter;
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static new GRU FromConfig(Saving.LayerConfig config) => FromConfig<GRU>(config);
     }
 }

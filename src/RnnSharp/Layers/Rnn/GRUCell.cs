@@ -98,5 +98,8 @@ namespace RnnSharp.Layers
             config["implementation"] = 2;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static GRUCell FromConfig(Saving.LayerConfig config) => FromConfig<GRUCell>(config);
     }
 }

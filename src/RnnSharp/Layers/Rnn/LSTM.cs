@@ -53,5 +53,8 @@ namespace RnnSharp.Layers
         public Activation RecurrentActivation => Cell.RecurrentActivation;
         /// <summary>Whether the forget-gate bias starts at 1.</summary>
         public bool UnitForgetBias => Cell.UnitForgetBias;
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static new LSTM FromConfig(Saving.LayerConfig config) => FromConfig<LSTM>(config);
     }
 }

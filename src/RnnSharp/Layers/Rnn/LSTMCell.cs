@@ -80,5 +80,8 @@ namespace RnnSharp.Layers
             config["implementation"] = 2;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static LSTMCell FromConfig(Saving.LayerConfig config) => FromConfig<LSTMCell>(config);
     }
 }

@@ -369,5 +369,8 @@ namespace RnnSharp.Layers
             else foreach (var (key, value) in Cell.GetConfig().Where(kv => kv.Key is not ("name" or "trainable" or "dtype"))) config[key] = value;
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static RNN FromConfig(Saving.LayerConfig config) => FromConfig<RNN>(config);
     }
 }

@@ -44,5 +44,8 @@ namespace RnnSharp.Layers
 
         /// <summary>The layer's cell.</summary>
         public new SimpleRNNCell Cell => (SimpleRNNCell)base.Cell;
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static new SimpleRNN FromConfig(Saving.LayerConfig config) => FromConfig<SimpleRNN>(config);
     }
 }

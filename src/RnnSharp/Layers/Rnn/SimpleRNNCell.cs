@@ -46,5 +46,8 @@ namespace RnnSharp.Layers
             var h = recurrentMask is null ? states[0] : states[0] * recurrentMask;
             return new[] { Activation.Apply(projectedInput + nn.functional.linear(h, EngineParameter("weight_hh_l0"))) };
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static SimpleRNNCell FromConfig(Saving.LayerConfig config) => FromConfig<SimpleRNNCell>(config);
     }
 }

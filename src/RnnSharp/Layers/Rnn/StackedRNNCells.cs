@@ -103,5 +103,8 @@ namespace RnnSharp.Layers
             config["cells"] = cells.Select(Saving.LayerRegistry.Serialize).ToList();
             return config;
         }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static StackedRNNCells FromConfig(Saving.LayerConfig config) => FromConfig<StackedRNNCells>(config);
     }
 }
