@@ -6,7 +6,6 @@ using PureHDF;
 using PureHDF.VOL.Native;
 using RnnSharp.Layers;
 using RnnSharp.Utils;
-using static TorchSharp.torch;
 
 namespace RnnSharp.Saving
 {
@@ -81,7 +80,8 @@ namespace RnnSharp.Saving
             group[parts[^1]] = dataset;
         }
 
-        /// <summary>Reads a Keras 2 file as an archive (weight names shortened to Keras's <c>kernel</c>, ...).</summary>
+        /// <summary>Reads a Keras 2 file as an archive (weight names shortened to Keras's <c>kernel</c>, ..., the full
+        /// variable name kept as <see cref="SavedWeight.KerasName"/>).</summary>
         public override ModelArchive Read(Stream stream, string path)
         {
             using var file = Open(stream, path);
@@ -89,102 +89,53 @@ namespace RnnSharp.Saving
             {
                 var (group, config) = Keras2Root(file, path)
                     ?? throw Corrupt(path, "it is a Keras 3 .weights.h5 file (no layer_names): load it with LoadWeights into a built model");
-                var layers = ReadKeras2(group, path).Select(l => new SavedLayer(l.Name, "",
-                    l.Weights.Select(w => new SavedWeight(ShortName(w.Path), w.Shape, w.Values) { KerasName = w.Path }).ToList())).ToList();
-                return new ModelArchive(config is null ? ArchiveKind.Weights : ArchiveKind.Model, config, layers);
+                return new ModelArchive(config is null ? ArchiveKind.Weights : ArchiveKind.Model, config, ReadKeras2(group, path));
             });
         }
 
-        /// <summary>The <c>model_config</c> JSON of a full-model file, or null for a weights file.</summary>
-        internal static string? ReadModelConfig(string path)
-        {
-            using var stream = OpenFile(path);
-            using var file = Open(stream, path);
-            return Guard(path, () => Keras2Root(file, path)?.Config);
-        }
-
         /// <summary>
-        /// Loads the file's weights into <paramref name="model"/>, converting them as Keras does (Bidirectional halves,
-        /// TimeDistributed's inner layer, cuDNN layouts). Every count and shape is checked before any weight is set.
+        /// Keras 2 files list their layers (<see cref="Read"/>). Keras 3's <c>.weights.h5</c> files do not: each of the
+        /// model's layers with weights reads them at the paths Keras 3 gives it (<c>layers/lstm/cell/vars/0</c>, ...), so
+        /// they load by layer order only.
         /// </summary>
-        internal static void LoadInto(Model model, string path, bool byName)
+        public override IReadOnlyList<SavedLayer> ReadLayers(Stream stream, string path, Model model, bool byName)
         {
-            using var stream = OpenFile(path);
             using var file = Open(stream, path);
-            var assignments = Guard(path, () => Keras2Root(file, path) is { } root
-                ? MatchKeras2(model, ReadKeras2(root.Group, path), path, byName)
-                : MatchKeras3(model, file, path, byName));
-            // Everything matches: nothing below can fail on shapes.
-            using var scope = NewDisposeScope();
-            foreach (var (layer, arrays) in assignments)
-                layer.SetWeights(arrays.Select(a => tensor(a.Values, a.Shape)).ToArray());
-        }
-
-        private static List<(Layer, IReadOnlyList<KerasArray>)> MatchKeras2(
-            Model model, IReadOnlyList<(string Name, IReadOnlyList<KerasArray> Weights)> saved, string path, bool byName)
-        {
-            string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
-            var result = new List<(Layer, IReadOnlyList<KerasArray>)>();
-            if (byName)
+            return Guard(path, () =>
             {
-                for (int k = 0; k < saved.Count; k++)
-                    foreach (var layer in model.Layers.Where(l => l.Name == saved[k].Name))
-                        result.Add((layer, Check(layer, saved[k].Name, k, saved[k].Weights, Fail)));
-                return result;
-            }
-            var targets = model.Layers.Where(l => l.Weights.Count > 0).ToList();
-            var sources = saved.Where(l => l.Weights.Count > 0).ToList();
-            if (sources.Count != targets.Count)
-                throw new ArgumentException(Fail(
-                    $"You are trying to load a weight file containing {sources.Count} layers into a model with {targets.Count} layers " +
-                    $"(file: {string.Join(", ", sources.Select(s => $"\"{s.Name}\""))}; model: {string.Join(", ", targets.Select(t => $"\"{t.Name}\" ({t.GetType().Name})"))})."), nameof(path));
-            for (int k = 0; k < targets.Count; k++)
-                result.Add((targets[k], Check(targets[k], sources[k].Name, k, sources[k].Weights, Fail)));
-            return result;
-        }
-
-        private static IReadOnlyList<KerasArray> Check(Layer layer, string savedName, int k, IReadOnlyList<KerasArray> weights, Func<string, string> fail)
-        {
-            var expected = layer.Weights;
-            var converted = KerasWeightConversion.Preprocess(layer, weights);
-            if (converted.Count != expected.Count)
-                throw new ArgumentException(fail(
-                    $"Layer #{k} (named \"{layer.Name}\", {layer.GetType().Name}, in the current model) was found to correspond to layer \"{savedName}\" in the file. " +
-                    $"However the layer expects {expected.Count} weights ({string.Join(", ", expected.Select(w => w.Name + " " + ShapeUtils.Format(w.Shape)))}), " +
-                    $"but the file has {converted.Count} ({string.Join(", ", converted.Select(w => w.Path + " " + ShapeUtils.Format(w.Shape)))})."));
-            for (int i = 0; i < expected.Count; i++)
-                if (!expected[i].Shape.SequenceEqual(converted[i].Shape))
-                    throw new ShapeMismatchException(fail(
-                        $"layer \"{layer.Name}\" ({layer.GetType().Name}) weight #{i} \"{expected[i].Name}\" expects shape {ShapeUtils.Format(expected[i].Shape)}, " +
-                        $"but the file holds shape {ShapeUtils.Format(converted[i].Shape)} ({converted[i].Path} of layer \"{savedName}\")."));
-            return converted;
-        }
-
-        private static List<(Layer, IReadOnlyList<KerasArray>)> MatchKeras3(Model model, NativeFile file, string path, bool byName)
-        {
-            string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
-            if (byName)
-                throw new ArgumentException(Fail("it is a Keras 3 .weights.h5 file, which stores no layer names; load it by layer order (byName: false)."), nameof(byName));
-            if (!file.LinkExists("layers"))
-                throw new InvalidDataException(Fail("it is neither a Keras 2 weights file (no layer_names attribute) nor a Keras 3 .weights.h5 file (no layers group)."));
-            var paths = KerasWeightNames.Keras3(model.Layers);
-            var result = new List<(Layer, IReadOnlyList<KerasArray>)>();
-            for (int k = 0; k < model.Layers.Count; k++)
-            {
-                var layer = model.Layers[k];
-                if (layer.Weights.Count == 0) continue;
-                var arrays = new List<KerasArray>();
-                foreach (var datasetPath in paths[k])
+                if (Keras2Root(file, path) is { } root) return ReadKeras2(root.Group, path);
+                string Fail(string reason) => $"Cannot load \"{path}\" into model \"{model.Name}\": {reason} Nothing was loaded.";
+                if (byName)
+                    throw new ArgumentException(Fail("it is a Keras 3 .weights.h5 file, which stores no layer names; load it by layer order (byName: false)."), nameof(byName));
+                if (!file.LinkExists("layers"))
+                    throw new InvalidDataException(Fail("it is neither a Keras 2 weights file (no layer_names attribute) nor a Keras 3 .weights.h5 file (no layers group)."));
+                var paths = KerasWeightNames.Keras3(model.Layers);
+                var layers = new List<SavedLayer>();
+                for (int k = 0; k < model.Layers.Count; k++)
                 {
-                    if (!LinkExists(file, datasetPath))
-                        throw new ArgumentException(Fail(
-                            $"layer #{k} (named \"{layer.Name}\", {layer.GetType().Name}) expects its weights at {string.Join(", ", paths[k])}, but the file has no {datasetPath}."), nameof(path));
-                    arrays.Add(ReadArray(file.Dataset(datasetPath), datasetPath));
+                    var layer = model.Layers[k];
+                    if (layer.Weights.Count == 0) continue;
+                    var weights = new List<SavedWeight>();
+                    foreach (var datasetPath in paths[k])
+                    {
+                        if (!LinkExists(file, datasetPath))
+                            throw new ArgumentException(Fail(
+                                $"layer #{k} (named \"{layer.Name}\", {layer.GetType().Name}) expects its weights at {string.Join(", ", paths[k])}, but the file has no {datasetPath}."), nameof(path));
+                        weights.Add(ReadArray(file.Dataset(datasetPath), datasetPath));
+                    }
+                    layers.Add(new SavedLayer(paths[k][0].Split("/vars/")[0], "", weights));
                 }
-                result.Add((layer, Check(layer, paths[k][0].Split("/vars/")[0], k, arrays, Fail)));
-            }
-            return result;
+                return layers;
+            });
         }
+
+        /// <summary>Keras's conversions on load (<see cref="KerasWeightConversion"/>): Bidirectional halves,
+        /// TimeDistributed's inner layer, cuDNN LSTM/GRU layouts.</summary>
+        public override IReadOnlyList<SavedWeight> ConvertForLoading(Layer layer, IReadOnlyList<SavedWeight> weights)
+            => KerasWeightConversion.Preprocess(layer, weights);
+
+        /// <summary>False: Keras matches weights by count and shape (a Keras 3 file names them only by index).</summary>
+        public override bool ChecksWeightNames => false;
 
         private static bool LinkExists(IH5Group group, string path)
         {
@@ -233,9 +184,9 @@ namespace RnnSharp.Saving
         private static string ReadString(IH5Attribute attribute)
             => attribute.Space.Type == H5DataspaceType.Scalar ? attribute.Read<string>() : string.Concat(attribute.Read<string[]>());
 
-        private static IReadOnlyList<(string Name, IReadOnlyList<KerasArray> Weights)> ReadKeras2(IH5Group root, string path)
+        private static IReadOnlyList<SavedLayer> ReadKeras2(IH5Group root, string path)
         {
-            var result = new List<(string, IReadOnlyList<KerasArray>)>();
+            var result = new List<SavedLayer>();
             foreach (var layerName in ReadStrings(root, "layer_names"))
             {
                 if (!root.LinkExists(layerName))
@@ -247,12 +198,13 @@ namespace RnnSharp.Saving
                         throw Corrupt(path, $"layer \"{layerName}\" lists weight \"{name}\" but it has no such dataset");
                     return ReadArray(group.Dataset(name), name);
                 }).ToList();
-                result.Add((layerName, weights));
+                result.Add(new SavedLayer(layerName, "", weights));
             }
             return result;
         }
 
-        private static KerasArray ReadArray(IH5Dataset dataset, string name)
+        // A weight named by its Keras variable name (lstm/lstm_cell/kernel:0) or dataset path (layers/lstm/cell/vars/0).
+        private static SavedWeight ReadArray(IH5Dataset dataset, string name)
         {
             long[] shape = dataset.Space.Dimensions.Select(d => checked((long)d)).ToArray();
             if (dataset.Type.Class != H5DataTypeClass.FloatingPoint)
@@ -265,7 +217,7 @@ namespace RnnSharp.Saving
             };
             if (values.LongLength != shape.Aggregate(1L, (a, b) => a * b))
                 throw new InvalidDataException($"Weight \"{name}\" holds {values.Length} values for shape {ShapeUtils.Format(shape)}.");
-            return new KerasArray(name, shape, values);
+            return new SavedWeight(ShortName(name), shape, values) { KerasName = name };
         }
 
         private static string ShortName(string kerasName)
@@ -273,12 +225,6 @@ namespace RnnSharp.Saving
             string last = kerasName[(kerasName.LastIndexOf('/') + 1)..];
             int colon = last.LastIndexOf(':');
             return colon > 0 ? last[..colon] : last;
-        }
-
-        private static FileStream OpenFile(string path)
-        {
-            if (!File.Exists(path)) throw new FileNotFoundException($"Unable to open file \"{path}\": no such file.", path);
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         }
 
         private static NativeFile Open(Stream stream, string path)

@@ -4,12 +4,6 @@ using RnnSharp.Layers;
 
 namespace RnnSharp.Saving
 {
-    /// <summary>One weight array read from a Keras file: where it was, its shape and its values (row-major).</summary>
-    internal sealed record KerasArray(string Path, long[] Shape, float[] Values)
-    {
-        public long Count => Shape.Aggregate(1L, (a, b) => a * b);
-    }
-
     /// <summary>
     /// Keras 2's <c>preprocess_weights_for_loading</c> for the layers RnnSharp has: a Bidirectional's weights are the
     /// forward layer's then the backward layer's, a TimeDistributed's are its inner layer's, and the weights of
@@ -18,7 +12,7 @@ namespace RnnSharp.Saving
     /// </summary>
     internal static class KerasWeightConversion
     {
-        public static IReadOnlyList<KerasArray> Preprocess(Layer layer, IReadOnlyList<KerasArray> weights)
+        public static IReadOnlyList<SavedWeight> Preprocess(Layer layer, IReadOnlyList<SavedWeight> weights)
         {
             switch (layer)
             {
@@ -29,17 +23,17 @@ namespace RnnSharp.Saving
                 }
                 case TimeDistributed td:
                     return Preprocess(td.Layer, weights);
-                case RNN { Cell: LSTMCell cell } when weights.Count == 3 && weights[2].Shape.Length == 1 && weights[2].Shape[0] == 8L * cell.Units:
+                case RNN { Cell: LSTMCell cell } when weights.Count == 3 && weights[2].Shape.Count == 1 && weights[2].Shape[0] == 8L * cell.Units:
                     // CuDNNLSTM keeps an input and a recurrent bias; Keras's LSTM their sum.
                     return FromCudnn(weights, 4, cell.Units, bias =>
                     {
-                        long n = bias.Count / 2;
+                        long n = bias.Values.LongLength / 2;
                         var sum = new float[n];
                         for (long i = 0; i < n; i++) sum[i] = bias.Values[i] + bias.Values[n + i];
                         return bias with { Shape = new[] { n }, Values = sum };
                     });
-                case RNN { Cell: GRUCell { ResetAfter: true } cell } when weights.Count == 3 && weights[2].Shape.Length == 1 && weights[2].Shape[0] == 6L * cell.Units:
-                    return FromCudnn(weights, 3, cell.Units, bias => bias with { Shape = new[] { 2L, bias.Count / 2 } });
+                case RNN { Cell: GRUCell { ResetAfter: true } cell } when weights.Count == 3 && weights[2].Shape.Count == 1 && weights[2].Shape[0] == 6L * cell.Units:
+                    return FromCudnn(weights, 3, cell.Units, bias => bias with { Shape = new[] { 2L, bias.Values.LongLength / 2 } });
                 default:
                     return weights;
             }
@@ -47,12 +41,12 @@ namespace RnnSharp.Saving
 
         // Input kernels per gate: cuDNN's (units, input_dim) Fortran-order block read back as Keras's (input_dim, units);
         // recurrent kernels per gate transposed.
-        private static IReadOnlyList<KerasArray> FromCudnn(IReadOnlyList<KerasArray> w, int gates, int units, System.Func<KerasArray, KerasArray> bias)
+        private static IReadOnlyList<SavedWeight> FromCudnn(IReadOnlyList<SavedWeight> w, int gates, int units, System.Func<SavedWeight, SavedWeight> bias)
             => new[] { PerGate(w[0], gates, units, fortran: true), PerGate(w[1], gates, units, fortran: false), bias(w[2]) };
 
-        private static KerasArray PerGate(KerasArray kernel, int gates, int units, bool fortran)
+        private static SavedWeight PerGate(SavedWeight kernel, int gates, int units, bool fortran)
         {
-            if (kernel.Shape.Length != 2 || kernel.Shape[1] != (long)gates * units) return kernel;
+            if (kernel.Shape.Count != 2 || kernel.Shape[1] != (long)gates * units) return kernel;
             long rows = kernel.Shape[0], cols = kernel.Shape[1];
             var result = new float[kernel.Values.Length];
             for (int g = 0; g < gates; g++)

@@ -1,13 +1,17 @@
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using RnnSharp.Layers;
 
 namespace RnnSharp.Saving
 {
     /// <summary>
-    /// A file format for <see cref="Model.Save"/>, <see cref="Model.SaveWeights"/>,
-    /// <see cref="Sequential.Load"/> and <see cref="Model.LoadWeights(string)"/>, chosen by the file's extension through
-    /// <see cref="SavingFormats"/>. Writing to a temporary file and renaming it over the target, and checking the
-    /// weights against the model before any is set, are done by the callers, so a format only maps an
-    /// <see cref="ModelArchive"/> to bytes and back.
+    /// A file format for <see cref="Model.Save"/>, <see cref="Model.SaveWeights"/>, <see cref="Sequential.Load"/> and
+    /// <see cref="Model.LoadWeights(string)"/>, chosen by the file's extension through <see cref="SavingFormats"/>. A
+    /// format maps a <see cref="ModelArchive"/> to bytes and back; writing to a temporary file and renaming it over the
+    /// target, and matching the saved layers with the model's and checking every weight before any is set
+    /// (<see cref="WeightMatcher"/>), are the callers'. The virtual members let a format say how its files are read for
+    /// a model and converted, where they differ from the defaults.
     /// </summary>
     public abstract class SavingFormat
     {
@@ -25,5 +29,31 @@ namespace RnnSharp.Saving
         /// <exception cref="InvalidDataException">The file is truncated, corrupt or not of this format; the message
         /// names the file and, where it applies, the layer and weight.</exception>
         public abstract ModelArchive Read(Stream stream, string path);
+
+        /// <summary>
+        /// The saved layers a <c>LoadWeights</c> of the file into <paramref name="model"/> matches with the model's
+        /// layers: by default every layer the file lists (<see cref="Read"/>). A format whose files do not list their
+        /// layers reads them where the model's structure says they are, and refuses <paramref name="byName"/> when its
+        /// files store no layer names.
+        /// </summary>
+        /// <param name="stream">The file, readable and seekable.</param>
+        /// <param name="path">The file's path, for messages.</param>
+        /// <param name="model">The model the weights are for.</param>
+        /// <param name="byName">Whether the layers will be matched by name rather than by order.</param>
+        /// <exception cref="InvalidDataException">The file is truncated, corrupt or not of this format.</exception>
+        public virtual IReadOnlyList<SavedLayer> ReadLayers(Stream stream, string path, Model model, bool byName)
+            => Read(stream, path).Layers.ToList();
+
+        /// <summary>
+        /// A saved layer's weights as <paramref name="layer"/> takes them (its <see cref="Layer.Weights"/> order and
+        /// shapes): by default as saved. Keras's files convert some layouts on load (e.g. cuDNN LSTM kernels).
+        /// </summary>
+        /// <param name="layer">The model's layer the weights go to.</param>
+        /// <param name="weights">The saved layer's weights.</param>
+        public virtual IReadOnlyList<SavedWeight> ConvertForLoading(Layer layer, IReadOnlyList<SavedWeight> weights) => weights;
+
+        /// <summary>Whether the saved weights' names must equal the layer's weight names (<c>kernel</c>, ...); true by
+        /// default. Keras's own loading checks only counts and shapes.</summary>
+        public virtual bool ChecksWeightNames => true;
     }
 }

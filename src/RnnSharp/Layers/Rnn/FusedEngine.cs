@@ -127,48 +127,32 @@ namespace RnnSharp.Layers
         /// <summary>Runs the module on a padded batch; states <c>(directions, batch, units)</c> each, in and out.</summary>
         public (Tensor Output, Tensor[] States) Call(Tensor input, Tensor[] states)
         {
-            switch (Module)
-            {
-                case TorchSharp.Modules.LSTM lstm:
-                {
-                    var (output, h, c) = lstm.call(input, (states[0], states[1]));
-                    return (output, new[] { h, c });
-                }
-                case TorchSharp.Modules.GRU gru:
-                {
-                    var (output, h) = gru.call(input, states[0]);
-                    return (output, new[] { h });
-                }
-                default:
-                {
-                    var (output, h) = ((TorchSharp.Modules.RNN)Module).call(input, states[0]);
-                    return (output, new[] { h });
-                }
-            }
+            var (output, finals) = CallModule(input, states);
+            return ((Tensor)output, finals);
         }
 
         /// <summary>Runs the module on a packed batch; states <c>(directions, batch, units)</c> each, in and out.</summary>
         public (nn.utils.rnn.PackedSequence Output, Tensor[] States) Call(nn.utils.rnn.PackedSequence input, Tensor[] states)
         {
-            switch (Module)
-            {
-                case TorchSharp.Modules.LSTM lstm:
-                {
-                    var (output, h, c) = lstm.call(input, (states[0], states[1]));
-                    return (output, new[] { h, c });
-                }
-                case TorchSharp.Modules.GRU gru:
-                {
-                    var (output, h) = gru.call(input, states[0]);
-                    return (output, new[] { h });
-                }
-                default:
-                {
-                    var (output, h) = ((TorchSharp.Modules.RNN)Module).call(input, states[0]);
-                    return (output, new[] { h });
-                }
-            }
+            var (output, finals) = CallModule(input, states);
+            return ((nn.utils.rnn.PackedSequence)output, finals);
         }
+
+        // TorchSharp's modules take their states as (h, c) or h, and have an overload per input kind.
+        private (object Output, Tensor[] States) CallModule(object input, Tensor[] states) => (Module, input) switch
+        {
+            (TorchSharp.Modules.LSTM lstm, Tensor x) => Split(lstm.call(x, (states[0], states[1]))),
+            (TorchSharp.Modules.LSTM lstm, nn.utils.rnn.PackedSequence x) => Split(lstm.call(x, (states[0], states[1]))),
+            (TorchSharp.Modules.GRU gru, Tensor x) => Split(gru.call(x, states[0])),
+            (TorchSharp.Modules.GRU gru, nn.utils.rnn.PackedSequence x) => Split(gru.call(x, states[0])),
+            (TorchSharp.Modules.RNN rnn, Tensor x) => Split(rnn.call(x, states[0])),
+            (TorchSharp.Modules.RNN rnn, nn.utils.rnn.PackedSequence x) => Split(rnn.call(x, states[0])),
+            _ => throw new InvalidOperationException($"Engine module {Module.GetType().Name} cannot run {input.GetType().Name}."),
+        };
+
+        private static (object, Tensor[]) Split<T>((T Output, Tensor H) result) where T : notnull => (result.Output, new[] { result.H });
+
+        private static (object, Tensor[]) Split<T>((T Output, Tensor H, Tensor C) result) where T : notnull => (result.Output, new[] { result.H, result.C });
 
         /// <summary>
         /// Makes <paramref name="calls"/> module calls and splits what they return by direction: the output
