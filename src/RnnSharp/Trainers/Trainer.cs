@@ -330,7 +330,7 @@ namespace RnnSharp.Trainers
                 {
                     // Each validation run starts from the first batch, as Keras resets its cached evaluation iterator.
                     validationIterator.Reset();
-                    foreach (var (key, value) in RunEvaluation(validationIterator, list, precheck, fireCallbacks: false))
+                    foreach (var (key, value) in RunEvaluation(validationIterator, list, precheck, inFit: true))
                         epochLogs["val_" + key] = value;
                 }
                 list.OnEpochEnd(epoch, epochLogs);
@@ -367,20 +367,24 @@ namespace RnnSharp.Trainers
             using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
             var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(),
                 parameters: new CallbackParams(1, iterator.NumBatches, verbose));
-            return RunEvaluation(iterator, list, precheck, fireCallbacks: true);
+            return RunEvaluation(iterator, list, precheck, inFit: false);
         }
 
-        private Dictionary<string, double> RunEvaluation(EpochIterator iterator, CallbackList list, InputPrecheck? precheck, bool fireCallbacks)
+        // Evaluate's loop, and Fit's validation run on Fit's callbacks (as Keras's fit validates through evaluate: the
+        // progress bar draws nothing for it).
+        private Dictionary<string, double> RunEvaluation(EpochIterator iterator, CallbackList list, InputPrecheck? precheck, bool inFit)
         {
+            // Batch logs read every metric from the device: only when something shows or reads them.
+            bool batchLogsWanted = list.Callbacks.Any(c => c is not History && (c is not ProgbarLogger || !inFit));
             ResetMetrics();
             bool wasTraining = training;
             eval();
             try
             {
-                if (fireCallbacks) list.OnTestBegin();
+                list.OnTestBegin();
                 foreach (var (step, xb, yb, wb) in iterator.Epoch())
                 {
-                    if (fireCallbacks) list.OnTestBatchBegin(step);
+                    list.OnTestBatchBegin(step);
                     using (var scope = NewDisposeScope())
                     using (no_grad())
                     using (precheck?.Exempt())
@@ -390,10 +394,10 @@ namespace RnnSharp.Trainers
                         if (wb is not null) scope.Attach(wb);
                         TestStep(xb, yb!, wb);
                     }
-                    if (fireCallbacks) list.OnTestBatchEnd(step, GetMetricsResult());
+                    list.OnTestBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
                 }
                 var logs = GetMetricsResult();
-                if (fireCallbacks) list.OnTestEnd(logs);
+                list.OnTestEnd(logs);
                 return logs;
             }
             finally
@@ -448,7 +452,8 @@ namespace RnnSharp.Trainers
                             parts.Add(y.cpu());
                             y.Dispose();
                         }
-                        if (!ReferenceEquals(xb, input)) xb.Dispose();
+                        // The batch is ours to free, unless the step returned it as its prediction (Keras allows that).
+                        if (!ReferenceEquals(xb, input) && !ReferenceEquals(xb, y)) xb.Dispose();
                         list.OnPredictBatchEnd(step, null);
                     }
                 }
@@ -499,7 +504,9 @@ namespace RnnSharp.Trainers
             int maxClass = Math.Max(classWeight.Keys.DefaultIfEmpty(0).Max(), 1);
             var table = Enumerable.Range(0, maxClass + 1).Select(c => classWeight.TryGetValue(c, out double w) ? (float)w : 1f).ToArray();
             using var lookup = tensor(table, device: y.device);
-            var weights = lookup.index_select(0, classes.reshape(-1).clamp(0, maxClass));
+            var flat = classes.reshape(-1);
+            // A class without a weight counts once, as in Keras.
+            var weights = where(flat.le(maxClass).logical_and(flat.ge(0)), lookup.index_select(0, flat.clamp(0, maxClass)), ones_like(lookup[0]));
             return sampleWeight is null ? weights : weights * sampleWeight;
         }
 

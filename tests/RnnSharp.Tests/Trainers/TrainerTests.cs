@@ -151,6 +151,19 @@ namespace RnnSharp.Tests.Trainers
         }
 
         [Fact]
+        public void ClassesWithoutAClassWeightCountOnce()
+        {
+            var model = new Sequential(new Layer[] { new Dense(1, inputShape: new int?[] { 1 }, kernelInitializer: "zeros") });
+            model.Compile(new RnnSharp.Optimizers.SGD(learningRate: 0), "mse");
+            // Predictions are 0, so the squared errors are the labels squared: 0, 1, 4, 9. Labels 2 and 3 have no class
+            // weight and count once: (2·0 + 3·1 + 1·4 + 1·9) / 4 = 4.
+            var x = tensor(new float[] { 1, 2, 3, 4 }, new long[] { 4, 1 });
+            var y = tensor(new float[] { 0, 1, 2, 3 }, new long[] { 4, 1 });
+            var h = model.Fit(x, y, batchSize: 4, verbose: 0, shuffle: false, classWeight: new Dictionary<int, double> { [0] = 2.0, [1] = 3.0 });
+            Assert.Equal(4.0, h.Values["loss"][0], 1e-6);
+        }
+
+        [Fact]
         public void EmptyDataGetsAClearError()
         {
             var model = SmallModel();

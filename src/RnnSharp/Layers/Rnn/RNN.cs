@@ -115,14 +115,18 @@ namespace RnnSharp.Layers
         public Initializer RecurrentInitializer => BuiltInCell(nameof(RecurrentInitializer)).RecurrentInitializer;
         /// <summary>Initializer of the cell's <c>bias</c> (SimpleRNN, LSTM and GRU cells only).</summary>
         public Initializer BiasInitializer => BuiltInCell(nameof(BiasInitializer)).BiasInitializer;
-        /// <summary>Fraction of the input units dropped in training (SimpleRNN, LSTM and GRU cells only).</summary>
-        public double Dropout => BuiltInCell(nameof(Dropout)).Dropout;
-        /// <summary>Fraction of the recurrent units dropped in training (SimpleRNN, LSTM and GRU cells only).</summary>
-        public double RecurrentDropout => BuiltInCell(nameof(RecurrentDropout)).RecurrentDropout;
+        /// <summary>Fraction of the input units dropped in training (cells derived from <see cref="DropoutRNNCell"/>).</summary>
+        public double Dropout => DropoutCell(nameof(Dropout)).Dropout;
+        /// <summary>Fraction of the recurrent units dropped in training (cells derived from <see cref="DropoutRNNCell"/>).</summary>
+        public double RecurrentDropout => DropoutCell(nameof(RecurrentDropout)).RecurrentDropout;
 
         private FusedRNNCell BuiltInCell(string property)
-            => Cell as FusedRNNCell ?? throw new InvalidOperationException(
-                $"Layer \"{Name}\" runs a {Cell.GetType().Name}, which has no {property}: read it from the cell (layer.Cell).");
+            => Cell as FusedRNNCell ?? throw NoSuchProperty(property);
+
+        private DropoutRNNCell DropoutCell(string property) => Cell as DropoutRNNCell ?? throw NoSuchProperty(property);
+
+        private InvalidOperationException NoSuchProperty(string property)
+            => new($"Layer \"{Name}\" runs a {Cell.GetType().Name}, which has no {property}: read it from the cell (layer.Cell).");
 
         /// <summary>The path a call in training takes for the layer's options: <see cref="RnnExecutionPath.Fused"/> unless
         /// the cell or an option needs the step-by-step path (<see cref="ExecutionPathReason"/> says which). Recurrent
