@@ -170,9 +170,9 @@ namespace RnnSharp.Tests.Trainers
 
             AssertWeights(new[] { W0[0] - LearningRate * gradW[0], W0[1] - LearningRate * gradW[1] }, B0 - LearningRate * gradB, model);
             Assert.Equal(new[] { "loss", "mae", "penalty" }, history.Values.Keys.OrderBy(k => k, StringComparer.Ordinal));
-            Assert.Equal(mse + penalty, history.Values["loss"].Single(), 5);
-            Assert.Equal(penalty, history.Values["penalty"].Single(), 5);
-            Assert.Equal(mae, history.Values["mae"].Single(), 5);
+            Assert.Equal(mse + penalty, history.Values["loss"].Single(), tolerance: 1e-5);
+            Assert.Equal(penalty, history.Values["penalty"].Single(), tolerance: 1e-5);
+            Assert.Equal(mae, history.Values["mae"].Single(), tolerance: 1e-5);
             // The penalty is not negligible here, so the loss without it would be told apart.
             Assert.True(penalty > 1e-3);
         }
@@ -209,9 +209,9 @@ namespace RnnSharp.Tests.Trainers
             AssertWeights(w, b, model);
             for (int epoch = 0; epoch < 2; epoch++)
             {
-                Assert.Equal(expected[epoch].Loss, history.Values["loss"][epoch], 5);
-                Assert.Equal(expected[epoch].Penalty, history.Values["penalty"][epoch], 5);
-                Assert.Equal(expected[epoch].Mae, history.Values["mae"][epoch], 5);
+                Assert.Equal(expected[epoch].Loss, history.Values["loss"][epoch], tolerance: 1e-5);
+                Assert.Equal(expected[epoch].Penalty, history.Values["penalty"][epoch], tolerance: 1e-5);
+                Assert.Equal(expected[epoch].Mae, history.Values["mae"][epoch], tolerance: 1e-5);
             }
             // Had the second epoch kept the first's state, its penalty would be the mean over all four steps.
             Assert.True(Math.Abs(expected[1].Penalty - (expected[0].Penalty + expected[1].Penalty) / 2) > 1e-4);
@@ -242,9 +242,9 @@ namespace RnnSharp.Tests.Trainers
             double penalty = PenaltyOf(W0, B0);
             Assert.Equal(new[] { "loss", "mae", "penalty" }, results.Keys.OrderBy(k => k, StringComparer.Ordinal));
             // Batch losses (mse_b + penalty) weighted by batch size: the mean squared error over all samples plus the penalty.
-            Assert.Equal(errors.Select(e => e * e).Average() + penalty, results["loss"], 5);
-            Assert.Equal(penalty, results["penalty"], 5);
-            Assert.Equal(errors.Select(Math.Abs).Average(), results["mae"], 5);
+            Assert.Equal(errors.Select(e => e * e).Average() + penalty, results["loss"], tolerance: 1e-5);
+            Assert.Equal(penalty, results["penalty"], tolerance: 1e-5);
+            Assert.Equal(errors.Select(Math.Abs).Average(), results["mae"], tolerance: 1e-5);
             // Evaluate trains nothing.
             AssertWeights(W0, B0, model);
         }
@@ -266,9 +266,9 @@ namespace RnnSharp.Tests.Trainers
             var second = Step(first.W, first.B, new[] { 0, 1, 2, 3 });
             double e = Predict(second.W, second.B, X[4]) - Y[4];
             double penalty = PenaltyOf(second.W, second.B);
-            Assert.Equal(e * e + penalty, history.Values["val_loss"][1], 5);
-            Assert.Equal(penalty, history.Values["val_penalty"][1], 5);
-            Assert.Equal(Math.Abs(e), history.Values["val_mae"][1], 5);
+            Assert.Equal(e * e + penalty, history.Values["val_loss"][1], tolerance: 1e-5);
+            Assert.Equal(penalty, history.Values["val_penalty"][1], tolerance: 1e-5);
+            Assert.Equal(Math.Abs(e), history.Values["val_mae"][1], tolerance: 1e-5);
         }
 
         // SRC BUG, expected to fail until fixed: src/RnnSharp/Trainers/Trainer.cs, Predict, line 451
