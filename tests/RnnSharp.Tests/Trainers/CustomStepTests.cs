@@ -271,14 +271,9 @@ namespace RnnSharp.Tests.Trainers
             Assert.Equal(Math.Abs(e), history.Values["val_mae"][1], tolerance: 1e-5);
         }
 
-        // SRC BUG, expected to fail until fixed: src/RnnSharp/Trainers/Trainer.cs, Predict, line 451
-        // `if (!ReferenceEquals(xb, input)) xb.Dispose();`. On the CPU the batch output is kept as it is (line 444,
-        // parts.Add(y)); when PredictStep returns its input batch (Keras allows `def predict_step(self, data): return data`)
-        // that output is the batch xb, which line 451 then disposes, so cat(parts) at line 456 throws
-        // "Tensor invalid -- empty handle" (and with one batch the disposed tensor itself is returned).
+        // Keras allows `def predict_step(self, data): return data`: the batch is then the prediction and must survive.
         [Fact]
-        [Trait("Category", "SrcBug")]
-        public void SrcBug_PredictStepMayReturnItsInputBatch()
+        public void PredictStepMayReturnItsInputBatch()
         {
             Backend.SetRandomSeed(31);
             var model = new EchoPredictModel();

@@ -200,27 +200,33 @@ namespace RnnSharp.Tests.Trainers
         // validates through self.evaluate(..., callbacks=callbacks), which calls on_test_begin/on_test_batch_*/on_test_end;
         // tf.keras 2 did the same, and CallbackList's own remarks describe that order.)
         [Fact]
-        public void FitValidationCallsNoTestHooks()
+        public void FitValidationCallsTheTestHooksAsKerasDoes()
         {
             var data = Sequences(seed: 7);
             var model = SequenceModel();
             var recorder = new HookRecorder();
             model.Fit(data.X, data.Y, batchSize: 4, epochs: 2, verbose: 0, validationData: (data.ValX, data.ValY), callbacks: new[] { recorder });
 
-            // 11 samples in batches of 4: three batches per epoch, numbered from 0 in each.
-            Assert.Equal(ExpectedFitEvents(epochs: 2, batches: 3), recorder.Events);
-            Assert.Empty(recorder.Named("test_"));
+            // 11 samples in batches of 4: three batches per epoch, numbered from 0 in each; then the validation run on
+            // 5 samples (two batches), through the same callbacks, before the epoch ends (Keras's fit calls evaluate).
+            Assert.Equal(ExpectedFitEvents(epochs: 2, batches: 3, validationBatches: 2), recorder.Events);
             // Validation did run: the epoch logs carry its values.
             Assert.True(recorder.Logs[recorder.Events.IndexOf("epoch_end 1")].ContainsKey("val_loss"));
         }
 
-        private static List<string> ExpectedFitEvents(int epochs, int batches)
+        private static List<string> ExpectedFitEvents(int epochs, int batches, int validationBatches = 0)
         {
             var events = new List<string> { "train_begin" };
             for (int e = 0; e < epochs; e++)
             {
                 events.Add($"epoch_begin {e}");
                 for (int b = 0; b < batches; b++) events.AddRange(new[] { $"train_batch_begin {b}", $"train_batch_end {b}" });
+                if (validationBatches > 0)
+                {
+                    events.Add("test_begin");
+                    for (int b = 0; b < validationBatches; b++) events.AddRange(new[] { $"test_batch_begin {b}", $"test_batch_end {b}" });
+                    events.Add("test_end");
+                }
                 events.Add($"epoch_end {e}");
             }
             events.Add("train_end");
