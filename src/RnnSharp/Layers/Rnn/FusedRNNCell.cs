@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using RnnSharp.Activations;
 using RnnSharp.Initializers;
 using RnnSharp.Utils;
@@ -30,8 +29,7 @@ namespace RnnSharp.Layers
     public abstract class FusedRNNCell : DropoutRNNCell
     {
         private FusedEngine.View? view;
-        // Boxed: TorchSharp registers every Module-valued field of a module as its child.
-        private StrongBox<Layer>? engineOwner;
+        private readonly List<RNN> runners = new();
 
         /// <summary>Creates the cell with Keras's arguments; null activation and initializers take Keras's defaults
         /// (<c>tanh</c>, <c>glorot_uniform</c>, <c>orthogonal</c>, <c>zeros</c>).</summary>
@@ -113,14 +111,6 @@ namespace RnnSharp.Layers
         /// <summary>This cell's direction of the engine holding its weights (null before the cell is built).</summary>
         internal FusedEngine.View? View => view;
 
-        /// <summary>The layer that runs (and so registers) an engine made for this cell when it is built; set by an RNN
-        /// that takes the cell unbuilt. Null: the cell runs itself.</summary>
-        internal Layer? EngineOwner
-        {
-            get => engineOwner?.Value;
-            set => engineOwner = value is null ? null : new StrongBox<Layer>(value);
-        }
-
         /// <summary>Places this cell's weights in direction <paramref name="direction"/> of a bidirectional engine owned by
         /// the Bidirectional wrapper that runs it; called before the cell is built.</summary>
         internal void Bind(FusedEngine.View direction)
@@ -129,14 +119,25 @@ namespace RnnSharp.Layers
             view = direction;
         }
 
-        /// <summary>Creates this cell's one-direction engine, registered by <see cref="EngineOwner"/> (or the cell itself
-        /// when used alone), unless the cell already has one.</summary>
-        internal void EnsureEngine(long inputDim)
+        /// <summary>Records that <paramref name="rnn"/>, made over this cell before it was built, runs the cell's engine
+        /// and so registers it (several RNNs over one cell share its weights, as in Keras).</summary>
+        internal void AddRunner(RNN rnn) => runners.Add(rnn);
+
+        /// <summary>
+        /// Creates this cell's own one-direction engine unless its weights already live in one, registered by every RNN
+        /// that runs the cell, and by the cell itself when <paramref name="builtAlone"/> (the cell is built on its own, to
+        /// be called directly) or when no RNN runs it. Returns the engine.
+        /// </summary>
+        internal FusedEngine EnsureEngine(long inputDim, bool builtAlone)
         {
-            if (view is not null) return;
-            var engine = new FusedEngine(this, inputDim, directions: 1);
-            (EngineOwner ?? this).RegisterEngine(engine);
-            view = engine.Direction(0);
+            if (view is null)
+            {
+                var engine = new FusedEngine(this, inputDim, directions: 1);
+                view = engine.Direction(0);
+                foreach (var rnn in runners) rnn.RegisterEngine(engine);
+                if (builtAlone || runners.Count == 0) RegisterEngine(engine);
+            }
+            return view.Engine;
         }
 
         /// <summary>A kernel parameter of this cell's direction by name (e.g. <c>weight_hh_l0</c>, <c>bias_hh_l0</c>).</summary>
@@ -153,7 +154,8 @@ namespace RnnSharp.Layers
             if (inputShape[^1] is not int inputDim)
                 throw new ShapeMismatchException(
                     $"Layer \"{Name}\" needs a known feature dimension (last axis), received input shape {ShapeUtils.Format(inputShape)}.");
-            EnsureEngine(inputDim);
+            // Made here only when the cell is built on its own (an RNN over it makes the engine first).
+            EnsureEngine(inputDim, builtAlone: true);
             var weights = new List<Tensor>
             {
                 KernelInitializer.Generate(inputDim, GateCount * Units),

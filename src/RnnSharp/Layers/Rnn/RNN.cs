@@ -53,9 +53,9 @@ namespace RnnSharp.Layers
             Unroll = unroll;
             ZeroOutputForMask = zeroOutputForMask;
             InputSpec = new InputSpec(ndim: 3);
-            // The layer runs a fused cell's engine, so it owns it (registered as "engine" at build) when the cell is not
-            // built yet; any other cell is registered as a whole.
-            if (cell is FusedRNNCell { Built: false } fused) fused.EngineOwner = this;
+            // A fused cell not built yet keeps its weights in an engine this layer runs and registers (as "engine");
+            // any other cell is registered as a whole. Several RNNs over one cell share its engine, as in Keras.
+            if (cell is FusedRNNCell { Built: false } fused) fused.AddRunner(this);
             else register_module("cell", cell);
         }
 
@@ -174,7 +174,9 @@ namespace RnnSharp.Layers
                 throw new ArgumentException(
                     $"Layer \"{Name}\" is stateful, so it needs a fixed batch size: give batchInputShape (e.g. [32, 10, {inputDim}]) " +
                     "to the first layer of the model.");
-            if (Cell is FusedRNNCell fused && fused.EngineOwner == this) fused.EnsureEngine(inputDim);
+            // Before the cell builds, so the engine is registered here, by the layer that runs it (a Bidirectional has
+            // already placed a shared two-direction engine, which it registers itself).
+            if (Cell is FusedRNNCell fused && !fused.Built) fused.EnsureEngine(inputDim, builtAlone: false);
             Cell.Build(new[] { inputShape[0], (int?)inputDim });
             InputSpec = new InputSpec(ndim: 3, axes: new Dictionary<int, int> { [-1] = inputDim });
         }

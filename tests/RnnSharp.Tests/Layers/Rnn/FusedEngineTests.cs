@@ -395,16 +395,10 @@ namespace RnnSharp.Tests.Layers.Rnn
         }
 
         /// <summary>
-        /// SRC BUG (fails at f1d5cd9): a cell shared by two RNNs, as Keras allows (<c>cell = LSTMCell(4); a = RNN(cell);
-        /// b = RNN(cell)</c>: both layers track the cell's weights and training either trains them). RNN's constructor
-        /// (src/RnnSharp/Layers/Rnn/RNN.cs:58) sets <c>fused.EngineOwner = this</c> for an unbuilt cell, so the second RNN
-        /// overwrites the first as owner; when the first is built, RNN.BuildCore (RNN.cs:173) skips EnsureEngine
-        /// (EngineOwner != this), the cell's BuildCore then registers the engine on the second RNN
-        /// (FusedRNNCell.cs:138), and the first RNN has no TorchSharp parameters: its CountParams is Keras's count, yet
-        /// a model over it trains nothing of the cell.
+        /// A cell shared by two RNNs, as Keras allows (<c>cell = LSTMCell(4); a = RNN(cell); b = RNN(cell)</c>): both layers
+        /// hold the cell's weights (one engine, registered by each) and training through either trains them.
         /// </summary>
         [Fact]
-        [Trait("SrcBug", "SharedCellEngineOwner")]
         public void ACellSharedByTwoRnnsIsTrainedThroughTheFirst()
         {
             Backend.SetRandomSeed(745);
