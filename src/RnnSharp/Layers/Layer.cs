@@ -103,7 +103,9 @@ namespace RnnSharp.Layers
         /// training=...)</c>. Builds the layer on first use. The call goes through TorchSharp's module call, so forward
         /// pre-hooks and forward hooks registered on the layer (<c>register_forward_pre_hook</c>,
         /// <c>register_forward_hook</c>) run, also when the layer runs inside a model; a hook that returns a tensor
-        /// replaces the input, or the output (the returned states are kept).
+        /// replaces the input, or the output (the returned states are kept). Layers that another layer runs as part of
+        /// its own computation, an RNN's cell or a Bidirectional's two directions, are not called, so their hooks do not
+        /// run; hook the RNN or the Bidirectional.
         /// </summary>
         /// <param name="inputs">The input tensor, e.g. <c>(batch, timesteps, features)</c> for a recurrent layer.</param>
         /// <param name="mask">Boolean <c>(batch, timesteps)</c> mask: false marks a step to skip.</param>

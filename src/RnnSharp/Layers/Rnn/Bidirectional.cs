@@ -133,7 +133,10 @@ namespace RnnSharp.Layers
         /// does; the rule the call itself follows.</summary>
         public string? GetExecutionPathReason(bool training) => FusedEngine.Ineligibility(new[] { ForwardLayer, BackwardLayer }, UseFused, training);
 
-        /// <summary>The path the most recent call took, or null before the first call.</summary>
+        /// <summary>The path the most recent call took, or null before the first call: <see cref="RnnExecutionPath.Fused"/>
+        /// when it ran on fused kernels only, as one bidirectional call or, for directions that cannot share an engine
+        /// (<see cref="ExecutionPath"/> is then step by step), as one fused call per direction (each direction's own
+        /// <see cref="RNN.LastCallPath"/> tells).</summary>
         public RnnExecutionPath? LastCallPath { get; private set; }
 
         private static RNN Copy(RNN layer, string name, bool flipGoBackwards)

@@ -16,9 +16,11 @@ namespace RnnSharp.Layers
     /// their cell.
     /// </summary>
     /// <remarks>
-    /// A plain <see cref="SimpleRNNCell"/>, <see cref="LSTMCell"/> or <see cref="GRUCell"/> with options the fused
-    /// kernel computes runs the whole sequence in one call of TorchSharp's <c>nn.RNN</c>/<c>nn.LSTM</c>/<c>nn.GRU</c>
-    /// (<see cref="RnnExecutionPath.Fused"/>); any other cell, including a custom <see cref="AbstractRNNCell"/>, runs
+    /// The layer holds the loop once for every cell: states (given, carried, or zeros), direction, masks and dropout
+    /// masks. A <see cref="FusedRNNCell"/> (<see cref="SimpleRNNCell"/>, <see cref="LSTMCell"/>, <see cref="GRUCell"/>, or
+    /// a cell of your own that names its kernel) with options the fused kernel computes runs the whole sequence in one
+    /// call of TorchSharp's <c>nn.RNN</c>/<c>nn.LSTM</c>/<c>nn.GRU</c> (<see cref="RnnExecutionPath.Fused"/>), on the
+    /// <see cref="FusedEngine"/> the layer owns; any other cell, including a custom <see cref="AbstractRNNCell"/>, runs
     /// step by step, and <see cref="ExecutionPathReason"/> says why. Both paths compute the same equations from the
     /// same weights.
     /// </remarks>
