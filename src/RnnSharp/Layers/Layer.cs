@@ -18,7 +18,10 @@ namespace RnnSharp.Layers
     {
         private readonly HashSet<string> frozenParameters = new(StringComparer.Ordinal);
         private bool trainable = true;
-        private PendingCall? pendingCall;
+
+        // The Call in progress on this thread, handed from Call through TorchSharp's call to forward.
+        [ThreadStatic]
+        private static PendingCall? pendingCall;
 
         /// <summary>Creates a layer.</summary>
         /// <param name="name">The layer name; null gives Keras's automatic name (<c>lstm</c>, <c>lstm_1</c>, ...).</param>
@@ -113,7 +116,7 @@ namespace RnnSharp.Layers
         /// <param name="training">Training mode: enables dropout.</param>
         public LayerOutput Call(Tensor inputs, Tensor? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
         {
-            var pending = new PendingCall(mask, initialState, training);
+            var pending = new PendingCall(this, mask, initialState, training);
             var outer = pendingCall;
             pendingCall = pending;
             try
@@ -143,9 +146,17 @@ namespace RnnSharp.Layers
         /// </summary>
         public sealed override Tensor forward(Tensor input)
         {
-            var pending = pendingCall ?? new PendingCall(null, null, training);
-            // Taken: a call of this layer made while it runs (by a hook, say) starts afresh.
-            pendingCall = null;
+            PendingCall pending;
+            if (pendingCall is { } mine && ReferenceEquals(mine.Layer, this))
+            {
+                pending = mine;
+                // Taken: a call made while the layer runs (by a hook, or an inner layer's) starts afresh.
+                pendingCall = null;
+            }
+            else
+            {
+                pending = new PendingCall(this, null, null, training);
+            }
             var shape = ShapeUtils.Of(input);
             if (!Built) Build(shape);
             InputSpec?.AssertCompatible(Name, shape);
@@ -157,8 +168,9 @@ namespace RnnSharp.Layers
         }
 
         // The arguments of a Call on their way through TorchSharp's call to forward, and the result on its way back.
-        private sealed class PendingCall(Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+        private sealed class PendingCall(Layer layer, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
         {
+            public Layer Layer { get; } = layer;
             public Tensor? Mask { get; } = mask;
             public IReadOnlyList<Tensor>? InitialState { get; } = initialState;
             public bool Training { get; } = training;

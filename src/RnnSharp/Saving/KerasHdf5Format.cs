@@ -81,16 +81,14 @@ namespace RnnSharp.Saving
         }
 
         /// <summary>Reads a Keras 2 file as an archive (weight names shortened to Keras's <c>kernel</c>, ..., the full
-        /// variable name kept as <see cref="SavedWeight.KerasName"/>).</summary>
+        /// variable name kept as <see cref="SavedWeight.KerasName"/>). A Keras 3 <c>.weights.h5</c> file is a weights
+        /// archive whose layers only <see cref="ReadLayers"/> reads, for a model.</summary>
         public override ModelArchive Read(Stream stream, string path)
         {
             using var file = Open(stream, path);
-            return Guard(path, () =>
-            {
-                var (group, config) = Keras2Root(file, path)
-                    ?? throw Corrupt(path, "it is a Keras 3 .weights.h5 file (no layer_names): load it with LoadWeights into a built model");
-                return new ModelArchive(config is null ? ArchiveKind.Weights : ArchiveKind.Model, config, ReadKeras2(group, path));
-            });
+            return Guard(path, () => Keras2Root(file, path) is var (group, config)
+                ? new ModelArchive(config is null ? ArchiveKind.Weights : ArchiveKind.Model, config, ReadKeras2(group, path))
+                : new ModelArchive(ArchiveKind.Weights, null, Array.Empty<SavedLayer>()));
         }
 
         /// <summary>

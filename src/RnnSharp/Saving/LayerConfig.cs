@@ -218,7 +218,8 @@ namespace RnnSharp.Saving
             bool takesNull = underlying is not null || !type.IsValueType;
             if (!values.TryGetValue(key, out var value) || (value is null && !takesNull))
                 return parameter.HasDefaultValue ? parameter.DefaultValue : throw Missing(key);
-            if (value is null) return null;
+            // An explicit null where the argument takes one (merge_mode: None), but never for a required argument.
+            if (value is null) return parameter.HasDefaultValue ? null : throw Missing(key);
             var target = underlying ?? type;
             if (target == typeof(int)) return GetInt(key);
             if (target == typeof(double)) return GetDouble(key);

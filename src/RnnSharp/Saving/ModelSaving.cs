@@ -41,15 +41,20 @@ namespace RnnSharp.Saving
             if (archive.Kind != ArchiveKind.Model)
                 throw new ArgumentException(
                     $"\"{path}\" holds only weights, not a model: build the model and call LoadWeights(path).", nameof(path));
-            Sequential model;
+            object? parsed;
             try
             {
-                model = Sequential.FromJson(archive.ModelConfig!);
+                parsed = ConfigJson.Parse(archive.ModelConfig!);
             }
             catch (JsonException e)
             {
                 throw new InvalidDataException($"Cannot load \"{path}\": its model config is not valid JSON ({e.Message}). Nothing was loaded.", e);
             }
+            if (parsed is not Dictionary<string, object?> root || root.GetValueOrDefault("config") is not Dictionary<string, object?>)
+                throw new InvalidDataException($"Cannot load \"{path}\": its model config is not {{\"class_name\": ..., \"config\": {{...}}}}. Nothing was loaded.");
+            if (root.GetValueOrDefault("class_name") is string className && className != nameof(Sequential))
+                throw new NotSupportedException($"Cannot load \"{path}\": it holds a {className}; only Sequential models are supported.");
+            var model = Sequential.FromConfig(root);
             try
             {
                 if (!model.Built)

@@ -55,13 +55,13 @@ namespace RnnSharp.Saving
             if (weights.Count != expected.Count)
                 throw new ArgumentException(fail(
                     $"{here} the model's layer expects {expected.Count} weights ({Describe(expected.Select(w => (w.Name, w.Shape)))}) " +
-                    $"and the file has {weights.Count} ({Describe(weights.Select(w => (w.KerasName ?? w.Name, w.Shape)))})."));
+                    $"and the file has {weights.Count} ({Describe(weights.Select(w => (w.KerasName ?? w.Name, w.Shape)))})."), "path");
             for (int i = 0; i < expected.Count; i++)
             {
                 var want = expected[i];
                 var have = weights[i];
                 if (format.ChecksWeightNames && want.Name != have.Name)
-                    throw new ArgumentException(fail($"{here} its weight #{i} is \"{want.Name}\" and the file's is \"{have.Name}\"."));
+                    throw new ArgumentException(fail($"{here} its weight #{i} is \"{want.Name}\" and the file's is \"{have.Name}\"."), "path");
                 if (!want.Shape.SequenceEqual(have.Shape))
                     throw new ShapeMismatchException(fail(
                         $"layer \"{layer.Name}\" weight \"{want.Name}\" expects shape {ShapeUtils.Format(want.Shape)}, " +

@@ -47,7 +47,10 @@ namespace RnnSharp.Trainers
     public abstract class Trainer : nn.Module<Tensor, Tensor>
     {
         private CompiledState? compiled;
-        private bool? pendingTraining;
+
+        // The mode of the Call in progress on this thread, handed from Call through TorchSharp's call to forward.
+        [ThreadStatic]
+        private static (Trainer Model, bool Training)? pendingCall;
 
         /// <summary>Creates the trainer part of a model named <paramref name="moduleName"/> (its TorchSharp module name).</summary>
         private protected Trainer(string moduleName) : base(moduleName)
@@ -74,15 +77,15 @@ namespace RnnSharp.Trainers
         /// <param name="training">Training mode (dropout active).</param>
         public Tensor Call(Tensor x, bool training = false)
         {
-            var outer = pendingTraining;
-            pendingTraining = training;
+            var outer = pendingCall;
+            pendingCall = (this, training);
             try
             {
                 return call(x);
             }
             finally
             {
-                pendingTraining = outer;
+                pendingCall = outer;
             }
         }
 
@@ -90,8 +93,12 @@ namespace RnnSharp.Trainers
         /// <see cref="Call"/> in progress, or, when TorchSharp calls the model directly, in <c>module.training</c>'s.</summary>
         public sealed override Tensor forward(Tensor x)
         {
-            bool mode = pendingTraining ?? training;
-            pendingTraining = null;
+            bool mode = training;
+            if (pendingCall is { } mine && ReferenceEquals(mine.Model, this))
+            {
+                mode = mine.Training;
+                pendingCall = null;
+            }
             return CallCore(x, mode);
         }
 
@@ -374,8 +381,9 @@ namespace RnnSharp.Trainers
         // progress bar draws nothing for it).
         private Dictionary<string, double> RunEvaluation(EpochIterator iterator, CallbackList list, InputPrecheck? precheck, bool inFit)
         {
-            // Batch logs read every metric from the device: only when something shows or reads them.
-            bool batchLogsWanted = list.Callbacks.Any(c => c is not History && (c is not ProgbarLogger || !inFit));
+            // Batch logs read every metric from the device: only when something shows or reads them (the progress bar
+            // draws nothing for Fit's validation).
+            bool batchLogsWanted = list.Callbacks.Any(c => c is ProgbarLogger ? !inFit : ReadsTestBatchLogs(c));
             ResetMetrics();
             bool wasTraining = training;
             eval();
@@ -469,6 +477,10 @@ namespace RnnSharp.Trainers
                 train(wasTraining);
             }
         }
+
+        private static bool ReadsTestBatchLogs(Callback callback)
+            => callback.GetType().GetMethod(nameof(Callback.OnTestBatchEnd), new[] { typeof(int), typeof(IDictionary<string, double>) })!
+                .DeclaringType != typeof(Callback);
 
         private static int ResolveBatchSize(int? batchSize, long samples, int? steps)
             => batchSize ?? (steps is int s ? (int)Math.Max(1, (samples + s - 1) / s) : 32);

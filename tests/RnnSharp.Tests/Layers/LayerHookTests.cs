@@ -222,5 +222,59 @@ namespace RnnSharp.Tests.Layers
             Assert.True(model.Call(x).allclose(expected, rtol: 0, atol: 1e-6));
             replaceInput.remove();
         }
+
+        /// <summary>
+        /// A call hands its arguments through TorchSharp's call per thread: one model or layer serving calls from several
+        /// threads at once gives each call its own mask, initial state and mode (inference on a shared model, as a
+        /// service does).
+        /// </summary>
+        [Fact]
+        public void ConcurrentCallsOnOneModelKeepTheirOwnArguments()
+        {
+            Backend.SetRandomSeed(61);
+            var model = new Sequential(new Layer[] { new Embedding(20, 4, maskZero: true), new LSTM(Units), new Dense(1) });
+            var lstm = new LSTM(Units, returnSequences: true);
+            const int Threads = 4, Calls = 100;
+            var inputs = Enumerable.Range(0, Threads).Select(t =>
+            {
+                var ids = randint(1, 20, new long[] { 3, 6 });
+                // Each thread's batch is padded differently, so each call has its own mask.
+                ids[t % 3].narrow(0, 2 + t % 3, 4 - t % 3).fill_(0);
+                return ids;
+            }).ToArray();
+            var sequences = Enumerable.Range(0, Threads).Select(_ => randn(3, 6, Features)).ToArray();
+            var states = Enumerable.Range(0, Threads).Select(_ => new[] { randn(3, Units), randn(3, Units) }).ToArray();
+            var expected = inputs.Select(x => model.Call(x)).ToArray();
+            var expectedSequences = sequences.Select((x, t) => lstm.Call(x, initialState: states[t]).Output).ToArray();
+            // Pre-hooks that yield the thread between a call's start and its forward, where the arguments are handed on.
+            foreach (var layer in new Layer[] { model.Layers[1], lstm })
+                layer.register_forward_pre_hook((_, _) =>
+                {
+                    System.Threading.Thread.Yield();
+                    return null!;
+                });
+
+            var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var workers = Enumerable.Range(0, Threads).Select(t => new System.Threading.Thread(() =>
+            {
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    for (int i = 0; i < Calls; i++)
+                    {
+                        if (!model.Call(inputs[t]).allclose(expected[t], rtol: 0, atol: 1e-6)) failures.Add($"thread {t}: model output");
+                        if (!lstm.Call(sequences[t], initialState: states[t]).Output.allclose(expectedSequences[t], rtol: 0, atol: 1e-6))
+                            failures.Add($"thread {t}: layer output with its initial state");
+                    }
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"thread {t}: {e.GetType().Name}: {e.Message}");
+                }
+            })).ToList();
+            workers.ForEach(w => w.Start());
+            workers.ForEach(w => w.Join());
+            Assert.Empty(failures);
+        }
     }
 }

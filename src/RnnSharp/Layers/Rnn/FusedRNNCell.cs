@@ -30,6 +30,7 @@ namespace RnnSharp.Layers
     {
         private FusedEngine.View? view;
         private readonly List<RNN> runners = new();
+        private bool registersOwnEngine;
 
         /// <summary>Creates the cell with Keras's arguments; null activation and initializers take Keras's defaults
         /// (<c>tanh</c>, <c>glorot_uniform</c>, <c>orthogonal</c>, <c>zeros</c>).</summary>
@@ -119,9 +120,19 @@ namespace RnnSharp.Layers
             view = direction;
         }
 
-        /// <summary>Records that <paramref name="rnn"/>, made over this cell before it was built, runs the cell's engine
-        /// and so registers it (several RNNs over one cell share its weights, as in Keras).</summary>
-        internal void AddRunner(RNN rnn) => runners.Add(rnn);
+        /// <summary>
+        /// Records that <paramref name="rnn"/> runs this cell's engine and so registers it (several RNNs over one cell
+        /// share its weights, as in Keras). Returns false when the cell registers its engine itself (it was built on its
+        /// own before): the RNN then registers the cell.
+        /// </summary>
+        internal bool AddRunner(RNN rnn)
+        {
+            if (registersOwnEngine) return false;
+            runners.Add(rnn);
+            // Weights already made, in an engine another RNN registered: this one registers it too.
+            if (view is { Engine.Directions: 1 } existing) rnn.RegisterEngine(existing.Engine);
+            return true;
+        }
 
         /// <summary>
         /// Creates this cell's own one-direction engine unless its weights already live in one, registered by every RNN
@@ -135,7 +146,11 @@ namespace RnnSharp.Layers
                 var engine = new FusedEngine(this, inputDim, directions: 1);
                 view = engine.Direction(0);
                 foreach (var rnn in runners) rnn.RegisterEngine(engine);
-                if (builtAlone || runners.Count == 0) RegisterEngine(engine);
+                if (builtAlone || runners.Count == 0)
+                {
+                    RegisterEngine(engine);
+                    registersOwnEngine = true;
+                }
             }
             return view.Engine;
         }

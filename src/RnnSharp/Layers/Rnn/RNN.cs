@@ -55,10 +55,10 @@ namespace RnnSharp.Layers
             Unroll = unroll;
             ZeroOutputForMask = zeroOutputForMask;
             InputSpec = new InputSpec(ndim: 3);
-            // A fused cell not built yet keeps its weights in an engine this layer runs and registers (as "engine");
-            // any other cell is registered as a whole. Several RNNs over one cell share its engine, as in Keras.
-            if (cell is FusedRNNCell { Built: false } fused) fused.AddRunner(this);
-            else register_module("cell", cell);
+            // A fused cell's weights live in an engine the RNNs over it run and register (as "engine"; several RNNs over
+            // one cell share it, as in Keras), unless the cell was built on its own and registers its engine itself; any
+            // other cell is registered as a whole.
+            if (cell is not FusedRNNCell fused || !fused.AddRunner(this)) register_module("cell", cell);
         }
 
         /// <summary>Creates the layer over several cells, stacked into a <see cref="StackedRNNCells"/>, as Keras's

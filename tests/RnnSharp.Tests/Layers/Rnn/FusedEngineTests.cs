@@ -416,6 +416,25 @@ namespace RnnSharp.Tests.Layers.Rnn
             Assert.Equal(4, second.parameters().Count());
         }
 
+        /// <summary>An RNN made over a cell that another RNN has already built also holds and trains the cell's weights.</summary>
+        [Fact]
+        public void AnRnnOverACellAnotherRnnBuiltHoldsAndTrainsItsWeights()
+        {
+            Backend.SetRandomSeed(747);
+            var cell = new SimpleRNNCell(3);
+            var first = new RNN(cell);
+            first.Build(new int?[] { null, 4, 2 });
+            var second = new RNN(cell);
+            Assert.Equal(3, second.parameters().Count(p => p.requires_grad));
+            var model = new Sequential(new Layer[] { second, new Dense(1) });
+            model.Build(new int?[] { null, 4, 2 });
+            var kernelBefore = cell.GetWeights()[0];
+            model.Compile("sgd", "mse");
+            model.Fit(randn(8, 4, 2), randn(8, 1), batchSize: 4, verbose: 0);
+            Assert.False(kernelBefore.allclose(cell.GetWeights()[0]), "the cell's kernel did not train through the second RNN");
+            Assert.Equal(RnnExecutionPath.Fused, second.LastCallPath);
+        }
+
         // ---- The held recurrent bias ----
 
         public static IEnumerable<object[]> RecurrentBiases() => new[]
