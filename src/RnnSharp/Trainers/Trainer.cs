@@ -165,7 +165,9 @@ namespace RnnSharp.Trainers
 
         /// <summary>
         /// One training step on a batch, as Keras's <c>train_step</c>: the forward pass in training mode, the compiled
-        /// loss, one optimizer step, then the loss tracker and the compiled metrics. Override it for a custom step.
+        /// loss, one optimizer step, then the loss tracker and the compiled metrics. Override it for a custom step. The
+        /// loop checked a first <c>Embedding</c>'s index range on the whole data before the first batch, so calls made
+        /// inside a step skip that check (see <see cref="InputPrecheck"/>).
         /// </summary>
         /// <param name="x">The batch's inputs, on the model's device.</param>
         /// <param name="y">The batch's targets.</param>
