@@ -300,7 +300,7 @@ namespace RnnSharp.Trainers
             DataAdapter? validation = null;
             if (validationData is { } vd) validation = new DataAdapter(owned.Take(vd.X), owned.Take(vd.Y));
             else if (validationSplit > 0) (data, validation) = data.Split(validationSplit);
-            if (!Built) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(data.X)));
+            BuildFor(data.X);
             var optimizer = RequireCompiled().Optimizer;
             if (!optimizer.IsBuilt) optimizer.Build(parameters());
             var precheck = PrecheckInputs(new[] { data.X, validation?.X });
@@ -311,8 +311,7 @@ namespace RnnSharp.Trainers
                 : new EpochIterator(validation, validationBatchSize ?? batch, shuffle: false, validationSteps, Device, Warn);
             var list = new CallbackList(callbacks, addHistory: true, addProgbar: verbose != 0, model: AsModel(),
                 parameters: new CallbackParams(epochs, epochIterator.NumBatches, verbose));
-            // Batch logs read every metric from the device: only when something shows or reads them.
-            bool batchLogsWanted = verbose == 1 || list.Callbacks.Any(c => c is not History && c is not ProgbarLogger);
+            bool batchLogsWanted = BatchLogsWanted(list, nameof(Callback.OnTrainBatchEnd), barDraws: verbose == 1);
             StopTraining = false;
             list.OnTrainBegin();
             var epochLogs = new Dictionary<string, double>();
@@ -371,7 +370,7 @@ namespace RnnSharp.Trainers
             CheckPositive(nameof(steps), steps);
             using var owned = new OwnedTensors();
             var data = new DataAdapter(owned.Take(x), owned.Take(y), owned.TakeOrNull(sampleWeight));
-            if (!Built) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(data.X)));
+            BuildFor(data.X);
             var precheck = PrecheckInputs(new[] { data.X });
             using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
             var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(),
@@ -383,9 +382,8 @@ namespace RnnSharp.Trainers
         // progress bar draws nothing for it).
         private Dictionary<string, double> RunEvaluation(EpochIterator iterator, CallbackList list, InputPrecheck? precheck, bool inFit)
         {
-            // Batch logs read every metric from the device: only when something shows or reads them (the progress bar
-            // draws nothing for Fit's validation).
-            bool batchLogsWanted = list.Callbacks.Any(c => c is ProgbarLogger ? !inFit : ReadsTestBatchLogs(c));
+            // The progress bar draws nothing for Fit's validation.
+            bool batchLogsWanted = BatchLogsWanted(list, nameof(Callback.OnTestBatchEnd), barDraws: !inFit);
             ResetMetrics();
             bool wasTraining = training;
             eval();
@@ -434,7 +432,7 @@ namespace RnnSharp.Trainers
             using var owned = new OwnedTensors();
             var input = owned.Take(x);
             var data = new DataAdapter(input);
-            if (!Built) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(input)));
+            BuildFor(input);
             var precheck = PrecheckInputs(new[] { input });
             using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
             var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(), parameters: new CallbackParams(1, iterator.NumBatches, verbose));
@@ -480,9 +478,18 @@ namespace RnnSharp.Trainers
             }
         }
 
-        private static bool ReadsTestBatchLogs(Callback callback)
-            => callback.GetType().GetMethod(nameof(Callback.OnTestBatchEnd), new[] { typeof(int), typeof(IDictionary<string, double>) })!
-                .DeclaringType != typeof(Callback);
+        // Batch logs read every metric from the device: only when the progress bar draws them or a callback takes them
+        // (overrides the batch-end hook; History and the others that act per epoch do not).
+        private static bool BatchLogsWanted(CallbackList list, string batchEndHook, bool barDraws)
+            => list.Callbacks.Any(c => c is ProgbarLogger
+                ? barDraws
+                : c.GetType().GetMethod(batchEndHook, new[] { typeof(int), typeof(IDictionary<string, double>) })!.DeclaringType != typeof(Callback));
+
+        // Keras builds a model that is not built yet from the data's shape, any batch size.
+        private void BuildFor(Tensor x)
+        {
+            if (!Built) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(x)));
+        }
 
         private static int ResolveBatchSize(int? batchSize, long samples, int? steps)
             => batchSize ?? (steps is int s ? (int)Math.Max(1, (samples + s - 1) / s) : 32);

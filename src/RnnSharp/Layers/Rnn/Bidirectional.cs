@@ -283,10 +283,8 @@ namespace RnnSharp.Layers
         {
             if (engine is null || GetExecutionPathReason(training) is not null) return null;
             // Each direction keeps its own input-dropout mask, as two Keras layers would.
-            var forwardCell = (FusedRNNCell)ForwardLayer.Cell;
-            var backwardCell = (FusedRNNCell)BackwardLayer.Cell;
-            Tensor xForward = forwardCell.GetDropoutMask(inputs, training) is Tensor keepF ? inputs * keepF.unsqueeze(1) : inputs;
-            Tensor xBackward = backwardCell.GetDropoutMask(inputs, training) is Tensor keepB ? inputs * keepB.unsqueeze(1) : inputs;
+            Tensor xForward = ((FusedRNNCell)ForwardLayer.Cell).DropInputs(inputs, training);
+            Tensor xBackward = ((FusedRNNCell)BackwardLayer.Cell).DropInputs(inputs, training);
             var result = engine.Run(new[] { xForward, xBackward }, mask?.to(ScalarType.Bool), new[] { forwardInitial, backwardInitial },
                 zeroOutputForMask: ReturnSequences, statesNeeded: true, lastStepOnly: !ReturnSequences);
             if (result is null) return null;

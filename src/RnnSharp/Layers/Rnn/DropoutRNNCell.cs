@@ -58,6 +58,11 @@ namespace RnnSharp.Layers
             return recurrentDropoutMask ??= DropoutMask(like, RecurrentDropout).DetachFromDisposeScope();
         }
 
+        /// <summary>A whole sequence <c>(batch, steps, features)</c> with the input dropout mask of the current sequence
+        /// applied to every step (one mask per sequence, as Keras); the sequence itself outside training.</summary>
+        internal Tensor DropInputs(Tensor sequence, bool training)
+            => GetDropoutMask(sequence, training) is Tensor keep ? sequence * keep.unsqueeze(1) : sequence;
+
         /// <inheritdoc />
         public override void ResetDropoutMasks()
         {

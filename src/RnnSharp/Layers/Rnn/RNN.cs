@@ -304,8 +304,7 @@ namespace RnnSharp.Layers
             Tensor? stepMask = mask?.to(ScalarType.Bool);
             if (Cell is FusedRNNCell fused)
             {
-                // One input-dropout mask per sequence, shared by all timesteps (Keras's DropoutRNNCell).
-                Tensor x = fused.GetDropoutMask(inputs, training) is Tensor keep ? inputs * keep.unsqueeze(1) : inputs;
+                Tensor x = fused.DropInputs(inputs, training);
                 Tensor? recurrentMask = fused.GetRecurrentDropoutMask(initial[0], training);
                 if (GoBackwards)
                 {
