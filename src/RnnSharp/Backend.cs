@@ -39,6 +39,21 @@ namespace RnnSharp
         }
 
         /// <summary>
+        /// Keras 2's <c>backend.get_uid(prefix)</c>: 1 the first time for <paramref name="prefix"/>, then 2, 3, ...
+        /// (input layers are <c>input_1</c>, <c>input_2</c>, ...). Shares its counters with <see cref="UniqueObjectName"/>,
+        /// as Keras does.
+        /// </summary>
+        public static int GetUid(string prefix)
+        {
+            lock (Gate)
+            {
+                NameCounters.TryGetValue(prefix, out int count);
+                NameCounters[prefix] = count + 1;
+                return count + 1;
+            }
+        }
+
+        /// <summary>
         /// Seeds every random source RnnSharp uses (weight initialisers, dropout, shuffling) so runs on the CPU repeat.
         /// </summary>
         public static void SetRandomSeed(long seed)

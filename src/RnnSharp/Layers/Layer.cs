@@ -9,9 +9,9 @@ using static TorchSharp.torch;
 namespace RnnSharp.Layers
 {
     /// <summary>
-    /// Base class of every RnnSharp layer, with Keras's life cycle: <see cref="Build"/> creates the weights from
-    /// the input shape, <see cref="Call"/> runs the layer, <see cref="ComputeOutputShape"/> and
-    /// <see cref="ComputeMask"/> describe its result and <see cref="GetConfig"/> its arguments.
+    /// Base class of every RnnSharp layer, with Keras's life cycle: <see cref="Build(int?[])"/> creates the weights from
+    /// the input shape, <see cref="Call(Tensor, Tensor?, IReadOnlyList{Tensor}?, bool)"/> runs the layer, <see cref="ComputeOutputShape"/> and
+    /// <see cref="ComputeMask(Tensor, Tensor?)"/> describe its result and <see cref="GetConfig"/> its arguments.
     /// A layer is a TorchSharp module, so <c>to(device)</c>, <c>state_dict()</c> and <c>parameters()</c> work.
     /// </summary>
     public abstract class Layer : nn.Module<Tensor, Tensor>
@@ -44,7 +44,7 @@ namespace RnnSharp.Layers
         /// <summary>The layer's name, unique within the session unless the user gave one.</summary>
         public string Name { get; }
 
-        /// <summary>True once <see cref="Build"/> has created the weights.</summary>
+        /// <summary>True once <see cref="Build(int?[])"/> has created the weights.</summary>
         public bool Built { get; private set; }
 
         /// <summary>The declared input shape with the batch axis (from <c>inputShape</c>/<c>batchInputShape</c>), or null.</summary>
@@ -85,9 +85,10 @@ namespace RnnSharp.Layers
         /// Creates the weights for inputs of <paramref name="inputShape"/> (batch axis included, <c>null</c> where
         /// unknown). Does nothing when already built.
         /// </summary>
-        public void Build(int?[] inputShape)
+        public void Build(int?[]? inputShape = null)
         {
             if (Built) return;
+            inputShape ??= DeclaredInputShape ?? throw new InvalidOperationException(NoInputShapeMessage);
             InputSpec?.AssertCompatible(Name, inputShape);
             BuildCore(inputShape);
             BuiltInputShape = (int?[])inputShape.Clone();
@@ -95,10 +96,152 @@ namespace RnnSharp.Layers
             ApplyTrainable();
         }
 
+        /// <summary>
+        /// Builds a layer that takes several inputs (a merge layer, a model with several inputs) for inputs of
+        /// <paramref name="inputShapes"/>; with one shape, the same as <see cref="Build(int?[])"/>.
+        /// </summary>
+        public void Build(IReadOnlyList<int?[]> inputShapes)
+        {
+            ArgumentNullException.ThrowIfNull(inputShapes);
+            if (inputShapes.Count == 1)
+            {
+                Build(inputShapes[0]);
+                return;
+            }
+            if (Built) return;
+            BuildCore(inputShapes);
+            BuiltInputShapes = inputShapes.Select(s => (int?[])s.Clone()).ToArray();
+            Built = true;
+            ApplyTrainable();
+        }
+
+        /// <summary>The input shapes a layer with several inputs was built for (null for a layer built for one input,
+        /// see <see cref="BuiltInputShape"/>).</summary>
+        public IReadOnlyList<int?[]>? BuiltInputShapes { get; private set; }
+
+        /// <summary>The input shape <see cref="Build(int?[])"/> uses when given none: the declared
+        /// <see cref="BatchInputShape"/> (a model: its first layer's).</summary>
+        protected virtual int?[]? DeclaredInputShape => BatchInputShape;
+
+        /// <summary>The error of <see cref="Build(int?[])"/> without a shape when the layer declares none.</summary>
+        private protected virtual string NoInputShapeMessage
+            => $"Layer \"{Name}\" cannot be built without an input shape: pass one to Build(), or give the layer an inputShape.";
+
+        /// <summary>Creates the weights of a layer with several inputs; by default the layer takes one input and
+        /// refuses several, with Keras's error.</summary>
+        protected virtual void BuildCore(IReadOnlyList<int?[]> inputShapes) => throw TooManyInputs(inputShapes.Count);
+
+        /// <summary>Keras's error for a layer of one input called on several.</summary>
+        private protected ArgumentException TooManyInputs(int received)
+            => new($"Layer \"{Name}\" expects 1 input(s), but it received {received} input tensors.", "inputs");
+
+        /// <summary>
+        /// The class name Keras writes for the layer in configs and prints in summaries (<c>LSTM</c>, <c>Dense</c>;
+        /// <c>Functional</c> for a <see cref="Model"/> built from inputs and outputs): by default the C# class name.
+        /// </summary>
+        public virtual string ClassName => GetType().Name;
+
+        /// <summary>
+        /// Where the layer was called on <see cref="KerasTensor"/>s, in order (Keras's <c>inbound_nodes</c>): each call
+        /// adds a node, which records the inputs, the outputs and the call's arguments. An <see cref="InputLayer"/> has
+        /// one node, made with it.
+        /// </summary>
+        public IReadOnlyList<Ops.Node> InboundNodes => inboundNodes;
+
+        private readonly List<Ops.Node> inboundNodes = new();
+
+        /// <summary>Adds a node made by a symbolic call (<see cref="Ops.Node"/>'s constructor); returns its index.</summary>
+        internal int AddInboundNode(Ops.Node node)
+        {
+            inboundNodes.Add(node);
+            return inboundNodes.Count - 1;
+        }
+
+        /// <summary>
+        /// Records a call of the layer on symbolic inputs, as Keras's <c>layer(keras_tensor, ...)</c> in the functional
+        /// API: builds the layer for the inputs' shapes, checks them (Keras's errors, naming the layer and the shapes),
+        /// infers the output shapes and whether the output carries a mask, and returns the outputs, computing nothing on
+        /// data. The arguments are recorded and replayed when a <see cref="Model"/> made from the graph runs.
+        /// </summary>
+        /// <param name="inputs">The input, from <see cref="Keras.Input"/> or another layer's symbolic call.</param>
+        /// <param name="mask">An explicit mask (a boolean input); by default the input's own mask flows in, as in Keras.</param>
+        /// <param name="initialState">Initial states for a recurrent layer (e.g. an encoder's returned states).</param>
+        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
+        public SymbolicOutput Call(KerasTensor inputs, KerasTensor? mask = null, IReadOnlyList<KerasTensor>? initialState = null, bool? training = null)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            return new Ops.Node(this, new[] { inputs }, mask is null ? null : new[] { mask }, initialState, training).Result;
+        }
+
+        /// <summary>
+        /// Records a call of a layer that takes several inputs (a merge layer such as <c>Concatenate</c>, a model
+        /// with several inputs) on symbolic inputs, as <see cref="Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>.
+        /// </summary>
+        /// <param name="inputs">The inputs, in the layer's order.</param>
+        /// <param name="mask">Explicit masks, one per input (null entries: the input's own mask).</param>
+        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
+        public SymbolicOutput Call(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? mask = null, bool? training = null)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            return new Ops.Node(this, inputs, mask, null, training).Result;
+        }
+
+        /// <summary>
+        /// Runs a layer that takes several inputs on <paramref name="inputs"/> (a merge layer, a model with several
+        /// inputs), with one mask per input (or none); with one input, the same as
+        /// <see cref="Call(Tensor, Tensor?, IReadOnlyList{Tensor}?, bool)"/>. Builds the layer on first use. TorchSharp's
+        /// module hooks run only for calls of one input.
+        /// </summary>
+        /// <param name="inputs">The input tensors, in the layer's order.</param>
+        /// <param name="mask">One mask per input (null entries for none), or null.</param>
+        /// <param name="training">Training mode.</param>
+        public LayerOutput Call(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask = null, bool training = false)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            if (mask is not null && mask.Count != inputs.Count)
+                throw new ArgumentException($"Layer \"{Name}\" received {inputs.Count} inputs but {mask.Count} masks; give one mask per input.", nameof(mask));
+            if (inputs.Count == 1) return Call(inputs[0], mask?[0], null, training);
+            var shapes = inputs.Select(ShapeUtils.Of).ToArray();
+            if (!Built) Build(shapes.Select(BuildShapeFor).ToArray());
+            foreach (var input in inputs) CheckInputDevice(input);
+            return CallCore(inputs, mask, training);
+        }
+
+        /// <summary>The computation of a layer with several inputs; by default the layer takes one input and refuses
+        /// several, with Keras's error.</summary>
+        protected virtual LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training)
+            => throw TooManyInputs(inputs.Count);
+
+        /// <summary>The shapes of all returned tensors for inputs of <paramref name="inputShapes"/>; with one input, the
+        /// same as <see cref="ComputeOutputShapes(int?[])"/>.</summary>
+        public virtual IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes)
+            => inputShapes.Count == 1 ? ComputeOutputShapes(inputShapes[0]) : throw TooManyInputs(inputShapes.Count);
+
+        /// <summary>The mask of the output for several inputs and their masks; with one input, the same as
+        /// <see cref="ComputeMask(Tensor, Tensor?)"/>.</summary>
+        public virtual Tensor? ComputeMask(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks)
+            => inputs.Count == 1 ? ComputeMask(inputs[0], masks?[0]) : null;
+
+        /// <summary>The shape a layer built by its first call is built for, given the call's input shape: the shape
+        /// itself (a model: with the batch size unknown, as Keras builds models).</summary>
+        protected virtual int?[] BuildShapeFor(int?[] inputShape) => inputShape;
+
+        /// <summary>True for layers that take <c>initialState</c> (recurrent layers); Keras 2's configs list such a
+        /// layer's initial states as further inputs of its node.</summary>
+        protected internal virtual bool AcceptsInitialState => false;
+
+        /// <summary>The sizes of the states a recurrent layer takes as <c>initialState</c> and returns, in order (null for
+        /// other layers); symbolic calls check initial states against them.</summary>
+        protected internal virtual IReadOnlyList<int>? StateSizes => null;
+
+        /// <summary>Whether the output of a symbolic call carries a mask, and its rank (null: no mask); by default the
+        /// layer's <see cref="ComputeMask(Tensor, Tensor?)"/> is asked on placeholder tensors.</summary>
+        internal virtual int? InferMaskRank(Ops.Node node) => Ops.Node.ProbeMaskRank(node);
+
         /// <summary>Throws Keras's error when inputs of <paramref name="inputShape"/> do not fit this layer.</summary>
         public void AssertInputCompatible(int?[] inputShape) => InputSpec?.AssertCompatible(Name, inputShape);
 
-        /// <summary>Creates the weights; called once by <see cref="Build"/>.</summary>
+        /// <summary>Creates the weights; called once by <see cref="Build(int?[])"/>.</summary>
         protected virtual void BuildCore(int?[] inputShape) { }
 
         /// <summary>
@@ -133,15 +276,12 @@ namespace RnnSharp.Layers
             }
         }
 
-        /// <summary>True for layers that take <c>initialState</c> (recurrent layers).</summary>
-        protected virtual bool AcceptsInitialState => false;
-
         /// <summary>The layer's computation; inputs are already checked and the layer built.</summary>
         protected abstract LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training);
 
         /// <summary>
         /// TorchSharp entry point, reached through <c>call</c> (hooks included): runs the arguments of the
-        /// <see cref="Call"/> in progress, or, when TorchSharp calls the layer directly, <c>Call(input, training:
+        /// <see cref="Call(Tensor, Tensor?, IReadOnlyList{Tensor}?, bool)"/> in progress, or, when TorchSharp calls the layer directly, <c>Call(input, training:
         /// module.training)</c>, and returns the output.
         /// </summary>
         public sealed override Tensor forward(Tensor input)
@@ -158,11 +298,11 @@ namespace RnnSharp.Layers
                 pending = new PendingCall(this, null, null, training);
             }
             var shape = ShapeUtils.Of(input);
-            if (!Built) Build(shape);
+            if (!Built) Build(BuildShapeFor(shape));
             InputSpec?.AssertCompatible(Name, shape);
             if (pending.InitialState is { Count: > 0 } && !AcceptsInitialState)
                 throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", "initialState");
-            CheckDevice(input);
+            CheckInputDevice(input);
             pending.Result = CallCore(input, pending.Mask, pending.InitialState, pending.Training);
             return pending.Result.Output;
         }
@@ -211,7 +351,7 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>Number of trainable scalars (zero when <see cref="Trainable"/> is false).</summary>
-        public long CountTrainableParams() => Trainable ? Weights.Where(w => w.Trainable).Sum(w => w.Count) : 0;
+        public virtual long CountTrainableParams() => Trainable ? Weights.Where(w => w.Trainable).Sum(w => w.Count) : 0;
 
         /// <summary>
         /// The weights as CPU float tensors in Keras order and layout (e.g. LSTM <c>kernel (input_dim, 4*units)</c>,
@@ -318,7 +458,8 @@ namespace RnnSharp.Layers
         /// <summary>The device of the layer's parameters, or null when it has none.</summary>
         protected Device? ParameterDevice => parameters().FirstOrDefault()?.device;
 
-        private void CheckDevice(Tensor inputs)
+        /// <summary>Checks that an input is on the weights' device (a model instead moves its inputs there).</summary>
+        private protected virtual void CheckInputDevice(Tensor inputs)
         {
             var device = ParameterDevice;
             if (device is not null && (device.type != inputs.device_type || (device.type == DeviceType.CUDA && device.index != inputs.device_index)))
@@ -329,18 +470,18 @@ namespace RnnSharp.Layers
         private void ApplyTrainable()
         {
             foreach (var (name, p) in named_parameters())
-                if (!IsHeld(name))
-                    p.requires_grad = trainable;
+                p.requires_grad = IsTrained(name);
         }
 
-        // A parameter is held when this layer, or the nested layer that registered it, froze it.
-        private bool IsHeld(string qualifiedName)
+        // A parameter is trained unless this layer, or a nested layer on its path, is not trainable or holds it (a
+        // model's layers keep their own flags).
+        private bool IsTrained(string qualifiedName)
         {
-            if (frozenParameters.Contains(qualifiedName)) return true;
+            if (!trainable || frozenParameters.Contains(qualifiedName)) return false;
             foreach (var (childName, child) in named_children())
                 if (child is Layer layer && qualifiedName.StartsWith(childName + ".", StringComparison.Ordinal))
-                    return layer.IsHeld(qualifiedName[(childName.Length + 1)..]);
-            return false;
+                    return layer.IsTrained(qualifiedName[(childName.Length + 1)..]);
+            return true;
         }
     }
 }

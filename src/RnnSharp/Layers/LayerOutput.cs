@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace RnnSharp.Layers
 {
     /// <summary>
-    /// The result of <see cref="Layer.Call"/>, as Keras's <c>layer(x)</c>: the output tensor, followed by the
+    /// The result of <see cref="Layer.Call(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, IReadOnlyList{TorchSharp.torch.Tensor}?, bool)"/>, as Keras's <c>layer(x)</c>: the output tensor, followed by the
     /// final states when the layer was built with <c>returnState</c>. Converts implicitly to the output
     /// <see cref="Tensor"/> and deconstructs: <c>var (seq, h) = rnn.Call(x);</c>, <c>var (y, h, c) = lstm.Call(x);</c>.
     /// </summary>
@@ -21,6 +21,13 @@ namespace RnnSharp.Layers
             tensors[0] = output;
             Array.Copy(states, 0, tensors, 1, states.Length);
         }
+
+        /// <summary>The mask of the output when the call computed it (a model's call does, running its graph), so callers
+        /// need not ask <see cref="Layer.ComputeMask(Tensor, Tensor?)"/>; null when the call did not.</summary>
+        internal KnownMask? ComputedMask { get; init; }
+
+        /// <summary>A mask computed by a call (null: the output carries none).</summary>
+        internal sealed record KnownMask(Tensor? Mask);
 
         /// <summary>The layer's output.</summary>
         public Tensor Output => tensors[0];

@@ -5,86 +5,345 @@ using RnnSharp.Layers;
 using RnnSharp.Saving;
 using RnnSharp.Trainers;
 using RnnSharp.Utils;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RnnSharp
 {
     /// <summary>
     /// Keras's <c>Model</c>: layers that train together, with Keras's <see cref="Trainer"/> (<c>Compile</c>, <c>Fit</c>,
-    /// <c>Evaluate</c>, <c>Predict</c>), the weights of all layers in Keras order, and saving. <see cref="Sequential"/> is
-    /// a linear stack of layers; a model is a TorchSharp module whose submodules are its layers.
+    /// <c>Evaluate</c>, <c>Predict</c>), the weights of all layers in Keras order, and saving. Made from symbolic inputs
+    /// and outputs (<c>new Model(inputs, outputs)</c>, Keras's functional API: any graph of layers, several inputs and
+    /// outputs, shared layers, nested models), or as a <see cref="Sequential"/> stack. A model is a <see cref="Layer"/>:
+    /// it can be called inside another model, symbolically or on data. It is a TorchSharp module whose submodules are
+    /// its layers; disposing it disposes them, shared ones included.
     /// </summary>
-    public abstract class Model : Trainer
+    /// <example>
+    /// <code>
+    /// var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
+    /// var x = new Embedding(1000, 32, maskZero: true).Call(tokens);
+    /// var (seq, h, c) = new LSTM(64, returnSequences: true, returnState: true).Call(x);
+    /// var output = new Dense(1, activation: "sigmoid").Call(h);
+    /// var model = new Model(tokens, output);
+    /// </code>
+    /// </example>
+    public class Model : Trainer
     {
-        /// <summary>Creates a model.</summary>
+        private readonly Functional? graph;
+
+        /// <summary>Creates a model from its input and its output, as Keras's <c>keras.Model(inputs, outputs)</c>.</summary>
+        /// <param name="inputs">The model's input, from <see cref="Keras.Input"/>.</param>
+        /// <param name="outputs">The model's output, from layer calls on the input.</param>
+        /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
+        /// <exception cref="ArgumentException">The input is not a <see cref="Keras.Input"/>, the output cannot be
+        /// computed from the input (a disconnected graph), or two layers have the same name.</exception>
+        public Model(KerasTensor inputs, KerasTensor outputs, string? name = null)
+            : this(new[] { inputs ?? throw new ArgumentNullException(nameof(inputs)) }, new[] { outputs ?? throw new ArgumentNullException(nameof(outputs)) }, name)
+        {
+        }
+
+        /// <summary>Creates a model from its inputs and outputs, as Keras's <c>keras.Model([a, b], [y, z])</c>; data for
+        /// it is given as lists in the same order.</summary>
+        /// <param name="inputs">The model's inputs, each from <see cref="Keras.Input"/>.</param>
+        /// <param name="outputs">The model's outputs.</param>
+        /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
+        /// <exception cref="ArgumentException">An input is not a <see cref="Keras.Input"/> or appears twice, an output
+        /// cannot be computed from the inputs (a disconnected graph), or two layers have the same name.</exception>
+        public Model(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor> outputs, string? name = null)
+            : base(name)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            ArgumentNullException.ThrowIfNull(outputs);
+            graph = new Functional(Name, inputs, outputs);
+            foreach (var layer in graph.Layers) register_module(layer.Name, layer);
+            Build(graph.Inputs.Select(t => t.ShapeArray).ToArray());
+        }
+
+        /// <summary>Creates a model that defines its own layers (a <see cref="Sequential"/>, or a subclass).</summary>
         /// <param name="name">The model name; null gives Keras's automatic name from the class (<c>sequential</c>, ...).</param>
-        /// <param name="moduleName">The TorchSharp module name when <paramref name="name"/> is null.</param>
-        private protected Model(string? name, string moduleName) : base(name ?? moduleName)
+        protected Model(string? name) : base(name)
         {
-            // GetType() is the concrete class, so a subclass MyModel is named my_model, as in Keras.
-            Name = name ?? Backend.UniqueObjectName(GetType().Name);
         }
 
-        /// <summary>The model's name.</summary>
-        public string Name { get; }
+        /// <summary>
+        /// The layers, in the order their weights are listed: for a functional model Keras's order (inputs first, then by
+        /// depth in the graph), input layers included, as in Keras 2.
+        /// </summary>
+        public virtual IReadOnlyList<Layer> Layers => Graph.Layers;
 
-        /// <summary>The layers, in the order their weights are listed.</summary>
-        public abstract IReadOnlyList<Layer> Layers { get; }
+        /// <summary>The model's symbolic inputs (a functional model's).</summary>
+        public IReadOnlyList<KerasTensor> Inputs => Graph.Inputs;
 
-        /// <summary>The model's config with Keras's keys, as <c>get_config()</c>.</summary>
-        public abstract Dictionary<string, object?> GetConfig();
+        /// <summary>The model's symbolic outputs (a functional model's).</summary>
+        public IReadOnlyList<KerasTensor> Outputs => Graph.Outputs;
 
-        /// <summary>The model as Keras writes it in files: <c>{"class_name": ..., "config": {...}}</c>, the config with
-        /// what rebuilding the model needs (e.g. <c>build_input_shape</c>).</summary>
-        internal abstract Dictionary<string, object?> Serialize();
+        /// <summary>The names of the inputs (the input layers' names), in order; data given by name is matched to them.</summary>
+        public virtual IReadOnlyList<string> InputNames => Graph.InputLayers.Select(l => l.Name).ToArray();
 
-        /// <summary>Number of scalars in all weights, as Keras's <c>count_params()</c>.</summary>
-        public long CountParams()
+        /// <summary>The names of the outputs (the names of the layers that make them, made unique with <c>_1</c>, ... as
+        /// Keras does), in order: losses and metrics given by name are matched to them, and the logs use them
+        /// (<c>dense_loss</c>).</summary>
+        public virtual IReadOnlyList<string> OutputNames
         {
-            if (!Built)
-                throw new InvalidOperationException(
-                    $"You tried to call `count_params` on model \"{Name}\", but the model isn't built. You can build it manually via: `Build(batchInputShape)`.");
-            return Layers.Sum(l => l.CountParams());
+            get
+            {
+                var names = new List<string>();
+                var counts = new Dictionary<string, int>();
+                foreach (var output in Graph.Outputs)
+                {
+                    string proposal = output.Layer.Name;
+                    while (names.Contains(proposal))
+                    {
+                        int count = counts.GetValueOrDefault(output.Layer.Name, 1);
+                        proposal = $"{output.Layer.Name}_{count}";
+                        counts[output.Layer.Name] = count + 1;
+                    }
+                    names.Add(proposal);
+                }
+                return names;
+            }
         }
 
-        /// <summary>Number of trainable scalars.</summary>
-        public long CountTrainableParams() => Layers.Sum(l => l.CountTrainableParams());
+        /// <summary>The graph of a functional model.</summary>
+        internal Functional Graph => graph ?? throw new InvalidOperationException(
+            $"Model \"{Name}\" ({ClassName}) is not a functional model: it has no symbolic inputs and outputs.");
 
-        /// <summary>Resets the states of every stateful recurrent layer, as Keras's <c>reset_states()</c>.</summary>
-        public void ResetStates()
+        /// <summary>True for a model made from inputs and outputs.</summary>
+        internal bool IsFunctional => graph is not null;
+
+        /// <summary>The layer named <paramref name="name"/>, as Keras's <c>get_layer(name)</c>.</summary>
+        /// <exception cref="ArgumentException">No layer has that name.</exception>
+        public Layer GetLayer(string name)
         {
-            foreach (var rnn in Layers.OfType<RNN>().Where(r => r.Stateful)) rnn.ResetStates();
-            foreach (var bidirectional in Layers.OfType<Bidirectional>().Where(r => r.Stateful)) bidirectional.ResetStates();
+            ArgumentNullException.ThrowIfNull(name);
+            return Layers.FirstOrDefault(l => l.Name == name)
+                ?? throw new ArgumentException(
+                    $"No such layer: {name}. Existing layers are: [{string.Join(", ", Layers.Select(l => $"'{l.Name}'"))}].", nameof(name));
         }
 
-        /// <summary>All weights in Keras order (layer by layer), as CPU tensors.</summary>
-        public IReadOnlyList<Tensor> GetWeights() => Layers.SelectMany(l => l.GetWeights()).ToArray();
+        /// <summary>The layer at <paramref name="index"/> of <see cref="Layers"/>, as Keras's <c>get_layer(index=...)</c>.</summary>
+        /// <exception cref="ArgumentException">The index is out of range.</exception>
+        public Layer GetLayer(int index)
+            => index >= 0 && index < Layers.Count ? Layers[index]
+                : throw new ArgumentException($"Was asked to retrieve layer at index {index} but model only has {Layers.Count} layers.", nameof(index));
 
-        /// <summary>Sets all weights from a list in Keras order; checked layer by layer before anything changes.</summary>
-        public void SetWeights(IReadOnlyList<Tensor> weights)
+        /// <summary>Keras writes <c>Functional</c> for a model made from inputs and outputs.</summary>
+        public override string ClassName => graph is not null && GetType() == typeof(Model) ? "Functional" : base.ClassName;
+
+        /// <inheritdoc />
+        public override IReadOnlyList<Layer> InnerLayers => Layers;
+
+        /// <inheritdoc />
+        public override bool SupportsMasking => true;
+
+        /// <inheritdoc />
+        private protected override string NoInputShapeMessage
+            => $"Model \"{Name}\" cannot be built without an input shape: pass one to Build(), or give the first layer an inputShape.";
+
+        /// <summary>Keras builds a model from data with the batch size unknown.</summary>
+        protected override int?[] BuildShapeFor(int?[] inputShape) => ShapeUtils.WithUnknownBatch(inputShape);
+
+        /// <summary>A model moves its inputs to its weights' device instead of refusing them.</summary>
+        private protected override void CheckInputDevice(Tensor inputs)
         {
-            int expected = Layers.Sum(l => l.Weights.Count);
-            if (weights.Count != expected)
-                throw new ArgumentException(
-                    $"Model \"{Name}\" expects {expected} weight tensors, received {weights.Count}.", nameof(weights));
+        }
+
+        /// <inheritdoc />
+        protected override void BuildCore(int?[] inputShape)
+        {
+            if (graph is null) throw new NotSupportedException($"Model \"{Name}\" ({ClassName}) must override BuildCore.");
+            graph.OutputShapesFor(Name, new[] { inputShape });
+        }
+
+        /// <inheritdoc />
+        protected override void BuildCore(IReadOnlyList<int?[]> inputShapes)
+        {
+            if (graph is null) base.BuildCore(inputShapes);
+            else graph.OutputShapesFor(Name, inputShapes);
+        }
+
+        /// <inheritdoc />
+        public override int?[] ComputeOutputShape(int?[] inputShape) => ComputeOutputShapes(inputShape)[0];
+
+        /// <inheritdoc />
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(int?[] inputShape) => ComputeOutputShapes(new[] { inputShape });
+
+        /// <inheritdoc />
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes) => Graph.OutputShapesFor(Name, inputShapes);
+
+        /// <summary>Runs the graph on one input (a model with one input).</summary>
+        protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+            => RunGraph(new[] { inputs }, mask is null ? null : new[] { mask }, training);
+
+        /// <summary>Runs the graph on several inputs, in the model's input order.</summary>
+        protected override LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training)
+            => RunGraph(inputs, masks, training);
+
+        private LayerOutput RunGraph(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training)
+        {
+            var device = Device;
+            var given = new HashSet<Tensor>(inputs.Concat(masks?.OfType<Tensor>() ?? Array.Empty<Tensor>()), ReferenceEqualityComparer.Instance);
+            using var scope = NewDisposeScope();
+            var moved = inputs.Select(x => x.device_type == device.type && x.device_index == device.index ? x : x.to(device)).ToArray();
+            var (outputs, outputMasks) = Graph.Run(Name, moved, masks?.Select(m => m is null || (m.device_type == device.type && m.device_index == device.index) ? m : m.to(device)).ToArray(), training);
+            // Intermediates die with the scope; the results (never the caller's own tensors) survive it.
+            var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+            Tensor Keep(Tensor t)
+            {
+                var result = given.Contains(t) || kept.Contains(t) ? t.alias() : t;
+                kept.Add(result);
+                return result.MoveToOuterDisposeScope();
+            }
+            var results = outputs.Select(Keep).ToArray();
+            var mask = outputMasks[0] is { } m0 ? Keep(m0) : null;
+            return new LayerOutput(results[0], results.Skip(1).ToArray()) { ComputedMask = new LayerOutput.KnownMask(mask) };
+        }
+
+        /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the graph without gradients).</summary>
+        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
+        {
+            using var noGrad = no_grad();
+            var result = RunGraph(new[] { inputs }, mask is null ? null : new[] { mask }, training: false);
+            return result.ComputedMask?.Mask;
+        }
+
+        /// <summary>A model called symbolically: its first output carries a mask when the graph's does.</summary>
+        internal override int? InferMaskRank(Ops.Node node) => graph is null ? base.InferMaskRank(node) : graph.Outputs[0].MaskRank;
+
+        /// <summary>Runs the model on several inputs (one tensor per input, in <see cref="InputNames"/> order), as Keras's
+        /// <c>model([a, b], training=...)</c>; returns one tensor per output. Module hooks run only for a model of one
+        /// input.</summary>
+        /// <param name="inputs">The input batches.</param>
+        /// <param name="training">Training mode (dropout active).</param>
+        public IReadOnlyList<Tensor> Call(IReadOnlyList<Tensor> inputs, bool training = false)
+            => base.Call(inputs, null, training).ToArray();
+
+        /// <inheritdoc />
+        protected override IReadOnlyList<WeightInfo> DescribeWeights() => Layers.SelectMany(l => l.Weights).ToArray();
+
+        /// <inheritdoc />
+        protected override IReadOnlyList<Tensor> ReadWeights() => Layers.SelectMany(l => l.GetWeights()).ToArray();
+
+        /// <inheritdoc />
+        protected override void WriteWeights(IReadOnlyList<Tensor> weights)
+        {
             int offset = 0;
             foreach (var layer in Layers)
             {
-                var mine = layer.Weights;
-                for (int i = 0; i < mine.Count; i++)
-                    if (!weights[offset + i].shape.SequenceEqual(mine[i].Shape))
-                        throw new ShapeMismatchException(
-                            $"Layer \"{layer.Name}\" weight \"{mine[i].Name}\" has shape {ShapeUtils.Format(mine[i].Shape)}, not compatible with provided weight shape {ShapeUtils.Format(weights[offset + i].shape)}.");
-                offset += mine.Count;
-            }
-            offset = 0;
-            foreach (var layer in Layers)
-            {
                 int count = layer.Weights.Count;
-                layer.SetWeights(weights.Skip(offset).Take(count).ToArray());
+                if (count > 0) layer.SetWeights(weights.Skip(offset).Take(count).ToArray());
                 offset += count;
             }
         }
+
+        /// <summary>Number of trainable scalars.</summary>
+        public override long CountTrainableParams() => Trainable ? Layers.Sum(l => l.CountTrainableParams()) : 0;
+
+        /// <summary>Resets the states of every stateful recurrent layer (nested models' too), as Keras's <c>reset_states()</c>.</summary>
+        public void ResetStates()
+        {
+            foreach (var layer in Layers)
+            {
+                if (layer is RNN { Stateful: true } rnn) rnn.ResetStates();
+                else if (layer is Bidirectional { Stateful: true } bidirectional) bidirectional.ResetStates();
+                else if (layer is Model nested) nested.ResetStates();
+            }
+        }
+
+        /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>
+        public virtual Model To(Device device)
+        {
+            this.to(device);
+            return this;
+        }
+
+        /// <summary>Moves the weights to the named device (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>).</summary>
+        public Model To(string device) => To(Backend.Device(device));
+
+        /// <summary>
+        /// Prints Keras's <c>model.summary()</c> in the classic TF 2.0–2.6 layout: for a functional model the table with
+        /// the "Connected to" column (width 98, one line per inbound tensor, <c>layer[node][tensor]</c>), for a
+        /// <see cref="Sequential"/> model (or a functional one that is a plain chain) the three-column table (width 65);
+        /// then the totals.
+        /// </summary>
+        /// <param name="lineLength">Total width; default 98 for a functional model, 65 for a sequential one.</param>
+        /// <param name="positions">Right edges of the columns, as fractions of the width or absolute.</param>
+        /// <param name="printFn">Where each line goes; default <see cref="Console.WriteLine(string)"/>.</param>
+        public void Summary(int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
+            => SummaryUtils.PrintSummary(this, false, lineLength, positions, printFn);
+
+        /// <summary>
+        /// Prints the model's summary; with <paramref name="expandNested"/> true in the layout of Keras 2.9–2.11's
+        /// <c>model.summary(expand_nested=True)</c>, listing nested models' layers and the inner layers of wrappers
+        /// (<see cref="Bidirectional"/>, <see cref="TimeDistributed"/>) indented below them.
+        /// </summary>
+        /// <param name="expandNested">List the inner layers of nested models and wrappers.</param>
+        /// <param name="lineLength">Total width; default 98 for a functional model, 65 for a sequential one.</param>
+        /// <param name="positions">Right edges of the columns, as fractions of the width or absolute.</param>
+        /// <param name="printFn">Where each line goes; default <see cref="Console.WriteLine(string)"/>.</param>
+        public void Summary(bool expandNested, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
+            => SummaryUtils.PrintSummary(this, expandNested, lineLength, positions, printFn);
+
+        /// <summary>The model's config with Keras's keys, as <c>get_config()</c>: for a functional model Keras 2's
+        /// <c>name</c>, <c>layers</c> (each with its <c>inbound_nodes</c>), <c>input_layers</c> and <c>output_layers</c>.</summary>
+        public override Dictionary<string, object?> GetConfig() => FunctionalConfig.Write(this);
+
+        /// <summary>The model as Keras writes it in files: <c>{"class_name": ..., "config": {...}}</c>, the config with
+        /// what rebuilding the model needs.</summary>
+        internal virtual Dictionary<string, object?> Serialize()
+            => new() { ["class_name"] = ClassName, ["config"] = GetConfig() };
+
+        /// <summary>
+        /// Creates a functional model from a config as <see cref="GetConfig"/> returns it, or as Keras 2 writes it
+        /// (<c>class_name</c> <c>Model</c> or <c>Functional</c>; the whole <c>{"class_name": ..., "config": ...}</c> is
+        /// accepted too), as Keras's <c>Model.from_config</c>; a <c>Sequential</c> config gives a <see cref="Sequential"/>.
+        /// The weights are newly initialised.
+        /// </summary>
+        /// <exception cref="ArgumentException">The config is malformed or names an unknown layer class.</exception>
+        public static new Model FromConfig(IReadOnlyDictionary<string, object?> config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            if (config.TryGetValue("class_name", out var rootClass) && config.TryGetValue("config", out var inner)
+                && inner is IReadOnlyDictionary<string, object?> innerConfig)
+            {
+                if (rootClass as string == nameof(Sequential)) return Sequential.FromConfig(config);
+                config = innerConfig;
+            }
+            return FunctionalConfig.Read(config);
+        }
+
+        /// <summary>A nested model in a config (<see cref="LayerRegistry"/>'s entry for <c>Functional</c> and <c>Model</c>).</summary>
+        internal static Model FromLayerConfig(LayerConfig config) => FunctionalConfig.Read(config.Values);
+
+        /// <summary>
+        /// The architecture as JSON, as Keras's <c>model.to_json()</c>: <c>{"class_name": ..., "config": {...},
+        /// "keras_version": ..., "backend": "tensorflow"}</c>.
+        /// </summary>
+        public string ToJson() => ConfigJson.Serialize(ModelSaving.ModelConfig(this, withVersion: true));
+
+        /// <summary>
+        /// Rebuilds a model from JSON as <see cref="ToJson"/> or Keras's <c>model.to_json()</c> writes it (Keras's
+        /// <c>keras.models.model_from_json</c>), with fresh weights: a <see cref="Sequential"/> for a Sequential config,
+        /// else a functional model.
+        /// </summary>
+        /// <exception cref="System.Text.Json.JsonException">The text is not JSON.</exception>
+        /// <exception cref="ArgumentException">The JSON is not a model config, or names an unknown layer class.</exception>
+        public static Model FromJson(string json)
+        {
+            ArgumentNullException.ThrowIfNull(json);
+            if (ConfigJson.Parse(json) is not IReadOnlyDictionary<string, object?> root)
+                throw new ArgumentException("The JSON is not an object (expected {\"class_name\": ..., \"config\": {...}}).", nameof(json));
+            return FromConfig(root);
+        }
+
+        /// <summary>
+        /// Loads a model saved by <see cref="Save"/> or by Keras 2's <c>model.save("m.h5")</c>, as Keras's
+        /// <c>keras.models.load_model</c>: a <see cref="Sequential"/> when the file holds one, else a functional model.
+        /// </summary>
+        /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
+        /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not a model file.</exception>
+        /// <exception cref="ArgumentException">The file holds only weights, or a layer cannot be rebuilt.</exception>
+        public static Model Load(string path) => ModelSaving.Load(path);
 
         /// <summary>
         /// Saves the weights to <paramref name="path"/>, as Keras's <c>save_weights</c>. The format follows the
@@ -126,9 +385,9 @@ namespace RnnSharp
         public void LoadWeights(string path, bool byName) => ModelSaving.LoadWeights(this, path, byName);
 
         /// <summary>
-        /// Saves the whole model, architecture (<see cref="GetConfig"/> with the build input shape) and weights, to
-        /// <paramref name="path"/>, as Keras's <c>model.save</c>; <see cref="Sequential.Load"/> rebuilds it in a fresh
-        /// process. Written atomically, as <see cref="SaveWeights"/>. States of stateful layers are not saved.
+        /// Saves the whole model, architecture (<see cref="GetConfig"/>) and weights, to <paramref name="path"/>, as
+        /// Keras's <c>model.save</c>; <see cref="Load"/> rebuilds it in a fresh process. Written atomically, as
+        /// <see cref="SaveWeights"/>. States of stateful layers are not saved.
         /// </summary>
         /// <exception cref="InvalidOperationException">The model is not built.</exception>
         /// <remarks>With <c>.h5</c>/<c>.hdf5</c> the file is Keras 2's full-model HDF5 layout: the config as the

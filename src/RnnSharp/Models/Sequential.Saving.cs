@@ -16,7 +16,8 @@ namespace RnnSharp
         /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
         /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not an RnnSharp file.</exception>
         /// <exception cref="ArgumentException">The file holds only weights, or a layer cannot be rebuilt.</exception>
-        public static Sequential Load(string path) => ModelSaving.Load(path);
+        /// <exception cref="NotSupportedException">The file holds a functional model (load it with <see cref="Model.Load"/>).</exception>
+        public static new Sequential Load(string path) => (Sequential)ModelSaving.Load(path, sequentialOnly: true);
 
         /// <summary>
         /// Creates a model from a config as <see cref="GetConfig"/> returns it (or as read back from JSON), as Keras's
@@ -26,14 +27,14 @@ namespace RnnSharp
         /// Keras's defaults.
         /// </summary>
         /// <exception cref="ArgumentException">The config is malformed or names an unknown layer class.</exception>
-        public static Sequential FromConfig(IReadOnlyDictionary<string, object?> config)
+        public static new Sequential FromConfig(IReadOnlyDictionary<string, object?> config)
         {
             // A whole serialized model, {"class_name": "Sequential", "config": {...}}, is accepted as well.
             if (config.TryGetValue("class_name", out var rootClass) && config.TryGetValue("config", out var inner)
                 && inner is IReadOnlyDictionary<string, object?> innerConfig)
             {
                 if (rootClass is string c && c != nameof(Sequential))
-                    throw new NotSupportedException($"The config describes a {c}; only Sequential models are supported.");
+                    throw new NotSupportedException($"The config describes a {c} model, not a Sequential one: rebuild it with Model.FromConfig.");
                 config = innerConfig;
             }
             ArgumentNullException.ThrowIfNull(config);
@@ -78,21 +79,14 @@ namespace RnnSharp
         }
 
         /// <summary>
-        /// The architecture as JSON, as Keras's <c>model.to_json()</c>:
-        /// <c>{"class_name": "Sequential", "config": {"name": ..., "layers": [...], "build_input_shape": ...},
-        /// "keras_version": ..., "backend": "tensorflow"}</c>.
-        /// </summary>
-        public string ToJson() => ConfigJson.Serialize(ModelSaving.ModelConfig(this, withVersion: true));
-
-        /// <summary>
-        /// Rebuilds a model from JSON as <see cref="ToJson"/> or Keras's <c>model.to_json()</c> writes it (Keras's
+        /// Rebuilds a model from JSON as <see cref="Model.ToJson"/> or Keras's <c>model.to_json()</c> writes it (Keras's
         /// <c>keras.models.model_from_json</c>), with fresh weights; Keras 2's JSON (an <c>InputLayer</c> entry or a
         /// <c>batch_input_shape</c> in the first layer's config, initializers as <c>{"class_name": ..., "config": ...}</c>)
         /// is accepted.
         /// </summary>
         /// <exception cref="System.Text.Json.JsonException">The text is not JSON.</exception>
         /// <exception cref="ArgumentException">The JSON is not a Sequential model config, or names an unknown layer class.</exception>
-        public static Sequential FromJson(string json)
+        public static new Sequential FromJson(string json)
         {
             ArgumentNullException.ThrowIfNull(json);
             if (ConfigJson.Parse(json) is not IReadOnlyDictionary<string, object?> root)

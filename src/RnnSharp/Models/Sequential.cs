@@ -21,7 +21,7 @@ namespace RnnSharp
 
         /// <summary>Creates an empty model.</summary>
         /// <param name="name">Model name; null gives <c>sequential</c>, <c>sequential_1</c>, ...</param>
-        public Sequential(string? name = null) : base(name, "sequential")
+        public Sequential(string? name = null) : base(name)
         {
         }
 
@@ -36,18 +36,22 @@ namespace RnnSharp
         /// <summary>The layers, first to last.</summary>
         public override IReadOnlyList<Layer> Layers => layers;
 
-        /// <summary>True once every layer is built (from a declared input shape, <see cref="Build"/> or a first call).</summary>
-        public override bool Built => built;
-
-        private bool built;
-
         /// <summary>The model's input shape, batch axis included, once known.</summary>
-        public int?[]? InputShape { get; private set; }
+        public int?[]? InputShape => BuiltInputShape;
+
+        /// <summary>Keras names a Sequential model's input after its first layer: <c>lstm_input</c>.</summary>
+        public override IReadOnlyList<string> InputNames => new[] { (layers.FirstOrDefault()?.Name ?? Name) + "_input" };
+
+        /// <summary>The last layer's name.</summary>
+        public override IReadOnlyList<string> OutputNames => new[] { layers.LastOrDefault()?.Name ?? Name };
+
+        /// <summary>The first layer's declared input shape.</summary>
+        protected override int?[]? DeclaredInputShape => layers.FirstOrDefault()?.BatchInputShape;
 
         /// <summary>The model's output shape, once built.</summary>
         public int?[]? OutputShape => Built && outputShapes.Count > 0 ? outputShapes[^1][0] : null;
 
-        /// <summary>Each layer's output shape(s), once built (used by <see cref="Summary(int?, double[], Action{string})"/>).</summary>
+        /// <summary>Each layer's output shape(s), once built (used by <see cref="Model.Summary(int?, double[], Action{string})"/>).</summary>
         public IReadOnlyList<IReadOnlyList<int?[]>> LayerOutputShapes => outputShapes;
 
         /// <summary>
@@ -73,24 +77,37 @@ namespace RnnSharp
         }
 
         /// <summary>
-        /// Builds every layer for inputs of <paramref name="inputShape"/> (batch axis included; <c>null</c> where unknown),
-        /// or for the first layer's declared shape when null.
+        /// Builds every layer for inputs of <paramref name="inputShape"/> (batch axis included; <c>null</c> where unknown);
+        /// <see cref="Layer.Build(int?[])"/> without a shape uses the first layer's declared shape.
         /// </summary>
-        public override void Build(int?[]? inputShape = null)
+        protected override void BuildCore(int?[] inputShape)
         {
-            if (Built) return;
-            inputShape ??= layers.FirstOrDefault()?.BatchInputShape
-                ?? throw new InvalidOperationException(
-                    $"Model \"{Name}\" cannot be built without an input shape: pass one to Build(), or give the first layer an inputShape.");
             if (layers.Count == 0)
                 throw new InvalidOperationException($"Model \"{Name}\" has no layers: Add() some first.");
-            InputShape = (int?[])inputShape.Clone();
             outputShapes.Clear();
-            var shape = InputShape;
+            var shape = inputShape;
             for (int i = 0; i < layers.Count; i++)
                 shape = BuildLayer(i, shape);
-            built = true;
         }
+
+        /// <inheritdoc />
+        public override IReadOnlyList<Layer> InnerLayers => layers;
+
+        /// <summary>The output shapes for inputs of <paramref name="inputShape"/>, layer by layer.</summary>
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(int?[] inputShape)
+        {
+            IReadOnlyList<int?[]> shapes = new[] { inputShape };
+            foreach (var layer in layers) shapes = layer.ComputeOutputShapes(shapes[0]);
+            return shapes;
+        }
+
+        /// <inheritdoc />
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes)
+            => inputShapes.Count == 1 ? ComputeOutputShapes(inputShapes[0]) : throw new ArgumentException(
+                $"Layer \"{Name}\" expects 1 input(s), but it received {inputShapes.Count} input tensors.", nameof(inputShapes));
+
+        /// <summary>Keras builds a Sequential model called symbolically on an input of the model's shape.</summary>
+        internal override int? InferMaskRank(Ops.Node node) => Ops.Node.ProbeMaskRank(node);
 
         private int?[] BuildLayer(int index, int?[] inputShape)
         {
@@ -103,70 +120,43 @@ namespace RnnSharp
             return shapes[0];
         }
 
-        /// <summary>Runs the layers on <paramref name="x"/>, passing each layer's mask to the next; builds the model on
-        /// first use from the input's shape.</summary>
-        /// <param name="x">The input batch.</param>
-        /// <param name="training">Training mode (dropout active).</param>
-        protected override Tensor CallCore(Tensor x, bool training)
+        /// <summary>Runs the layers on <paramref name="x"/>, passing each layer's mask to the next (starting from
+        /// <paramref name="mask"/>); the model was built on first use from the input's shape.</summary>
+        protected override LayerOutput CallCore(Tensor x, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
         {
             if (layers.Count == 0)
                 throw new InvalidOperationException($"Model \"{Name}\" has no layers: Add() some before calling it.");
-            var shape = ShapeUtils.Of(x);
-            if (!Built) Build(ShapeUtils.WithUnknownBatch(shape));
-            else layers[0].AssertInputCompatible(shape);
+            layers[0].AssertInputCompatible(ShapeUtils.Of(x));
             var device = Device;
             using var scope = NewDisposeScope();
             Tensor h = x.device_type == device.type && x.device_index == device.index ? x : x.to(device);
-            Tensor? mask = null;
             foreach (var layer in layers)
             {
-                var output = layer.Call(h, mask, null, training).Output;
-                mask = layer.ComputeMask(h, mask);
-                h = output;
+                var result = layer.Call(h, mask, null, training);
+                mask = result.ComputedMask is { } known ? known.Mask : layer.ComputeMask(h, mask);
+                h = result.Output;
             }
             // Intermediates die with the scope; the result (never the caller's own x) survives it.
-            return (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
+            var output = (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
+            return new LayerOutput(output);
         }
 
         /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>
-        public Sequential To(Device device)
+        public override Sequential To(Device device)
         {
             this.to(device);
             return this;
         }
 
         /// <summary>Moves the weights to the named device (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>).</summary>
-        public Sequential To(string device) => To(Backend.Device(device));
-
-        /// <summary>
-        /// Prints the classic Keras (TF 2.0–2.6) <c>model.summary()</c>: layer names and types, output shapes and
-        /// parameter counts, then the totals.
-        /// </summary>
-        /// <param name="lineLength">Total width; Keras's default for sequential models is 65.</param>
-        /// <param name="positions">Right edges of the columns, as fractions of the width or absolute; default .45, .85, 1.</param>
-        /// <param name="printFn">Where each line goes; default <see cref="Console.WriteLine(string)"/>.</param>
-        public void Summary(int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
-            => SummaryUtils.PrintSummary(this, lineLength, positions, printFn);
-
-        /// <summary>
-        /// Prints the model's summary; with <paramref name="expandNested"/> true in the layout of Keras 2.9–2.11's
-        /// <c>model.summary(expand_nested=True)</c>, listing the inner layers of wrappers (<see cref="Bidirectional"/>'s
-        /// forward and backward layers, <see cref="TimeDistributed"/>'s layer) indented below them. (Keras itself
-        /// expands nested models only; RnnSharp applies the same layout to its wrappers.)
-        /// </summary>
-        /// <param name="expandNested">List the inner layers of wrappers.</param>
-        /// <param name="lineLength">Total width; Keras's default for sequential models is 65.</param>
-        /// <param name="positions">Right edges of the columns, as fractions of the width or absolute; default .45, .85, 1.</param>
-        /// <param name="printFn">Where each line goes; default <see cref="Console.WriteLine(string)"/>.</param>
-        public void Summary(bool expandNested, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
-            => SummaryUtils.PrintSummary(this, expandNested, lineLength, positions, printFn);
+        public new Sequential To(string device) => To(Backend.Device(device));
 
         /// <summary>The model's config with Keras's keys: its name and each layer's class and config.</summary>
         public override Dictionary<string, object?> GetConfig()
             => new()
             {
                 ["name"] = Name,
-                ["layers"] = layers.Select(l => new Dictionary<string, object?> { ["class_name"] = l.GetType().Name, ["config"] = l.GetConfig() }).ToList(),
+                ["layers"] = layers.Select(l => new Dictionary<string, object?> { ["class_name"] = l.ClassName, ["config"] = l.GetConfig() }).ToList(),
             };
 
         /// <inheritdoc />
@@ -174,7 +164,7 @@ namespace RnnSharp
         {
             var config = GetConfig();
             config["build_input_shape"] = InputShape;
-            return new Dictionary<string, object?> { ["class_name"] = nameof(Sequential), ["config"] = config };
+            return new Dictionary<string, object?> { ["class_name"] = ClassName, ["config"] = config };
         }
 
         /// <summary>A first <see cref="Embedding"/> checks its index range once on the whole data (see

@@ -118,7 +118,7 @@ namespace RnnSharp.Saving
                     {
                         if (!LinkExists(file, datasetPath))
                             throw new ArgumentException(Fail(
-                                $"layer #{k} (named \"{layer.Name}\", {layer.GetType().Name}) expects its weights at {string.Join(", ", paths[k])}, but the file has no {datasetPath}."), nameof(path));
+                                $"layer #{k} (named \"{layer.Name}\", {layer.ClassName}) expects its weights at {string.Join(", ", paths[k])}, but the file has no {datasetPath}."), nameof(path));
                         weights.Add(ReadArray(file.Dataset(datasetPath), datasetPath));
                     }
                     layers.Add(new SavedLayer(paths[k][0].Split("/vars/")[0], "", weights));

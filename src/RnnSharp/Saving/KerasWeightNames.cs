@@ -18,6 +18,8 @@ namespace RnnSharp.Saving
         private static IEnumerable<string> Scoped(Layer layer, string scope) => layer switch
         {
             // Bidirectional builds each direction under its own name scope, an RNN its cell under the cell's.
+            // A nested model's weights keep their own layers' names (TensorFlow variables are not renamed by nesting).
+            Model m => m.Layers.SelectMany(l => Scoped(l, l.Name)),
             Bidirectional b => Scoped(b.ForwardLayer, scope + "/" + b.ForwardLayer.Name).Concat(Scoped(b.BackwardLayer, scope + "/" + b.BackwardLayer.Name)),
             RNN rnn => Scoped(rnn.Cell, scope + "/" + rnn.Cell.Name),
             StackedRNNCells stacked => stacked.Cells.SelectMany(c => Scoped(c, scope + "/" + c.Name)),
@@ -39,7 +41,7 @@ namespace RnnSharp.Saving
 
         private static string ContainerName(Layer layer, Dictionary<string, int> used)
         {
-            string name = NameUtils.ToSnakeCase(layer.GetType().Name);
+            string name = NameUtils.ToSnakeCase(layer.ClassName);
             if (used.TryGetValue(name, out int count))
             {
                 used[name] = count + 1;
@@ -51,12 +53,19 @@ namespace RnnSharp.Saving
 
         private static IEnumerable<string> Keras3Paths(Layer layer, string path) => layer switch
         {
+            Model m => NestedPaths(m, path + "/layers"),
             Bidirectional b => Keras3Paths(b.ForwardLayer, path + "/forward_layer").Concat(Keras3Paths(b.BackwardLayer, path + "/backward_layer")),
             RNN rnn => Keras3Paths(rnn.Cell, path + "/cell"),
             StackedRNNCells stacked => StackedPaths(stacked, path + "/cells"),
             TimeDistributed td => Keras3Paths(td.Layer, path + "/layer"),
             _ => Enumerable.Range(0, layer.Weights.Count).Select(i => $"{path}/vars/{i}"),
         };
+
+        private static IEnumerable<string> NestedPaths(Model model, string path)
+        {
+            var used = new Dictionary<string, int>();
+            return model.Layers.SelectMany(l => Keras3Paths(l, path + "/" + ContainerName(l, used))).ToList();
+        }
 
         private static IEnumerable<string> StackedPaths(StackedRNNCells stacked, string path)
         {

@@ -32,6 +32,11 @@ namespace RnnSharp.Saving
             ["Dense"] = Dense.FromConfig,
             ["Embedding"] = Embedding.FromConfig,
             ["Dropout"] = Dropout.FromConfig,
+            ["InputLayer"] = InputLayer.FromConfig,
+            // Nested models: Keras 2.4+ writes Functional, earlier Keras Model.
+            ["Functional"] = Model.FromLayerConfig,
+            ["Model"] = Model.FromLayerConfig,
+            ["Sequential"] = config => Sequential.FromConfig(config.Values),
             // Aliases: tf.keras 1.x/2.x's cuDNN layers, whose configs are LSTM's and GRU's (resetAfter) arguments and
             // whose weights KerasWeightConversion converts on load.
             ["CuDNNLSTM"] = LSTM.FromConfig,
@@ -60,7 +65,8 @@ namespace RnnSharp.Saving
         public static Dictionary<string, object?> Serialize(Layer layer)
         {
             ArgumentNullException.ThrowIfNull(layer);
-            return new Dictionary<string, object?> { ["class_name"] = layer.GetType().Name, ["config"] = layer.GetConfig() };
+            if (layer is Model model) return model.Serialize();
+            return new Dictionary<string, object?> { ["class_name"] = layer.ClassName, ["config"] = layer.GetConfig() };
         }
 
         /// <summary>Builds a layer from its class name and config.</summary>

@@ -32,7 +32,7 @@ namespace RnnSharp.Saving
             WeightMatcher.Apply(WeightMatcher.Match(model, saved, format, path, byName));
         }
 
-        public static Sequential Load(string path)
+        public static Model Load(string path, bool sequentialOnly = false)
         {
             var format = SavingFormats.ForPath(path);
             ModelArchive archive;
@@ -52,9 +52,9 @@ namespace RnnSharp.Saving
             }
             if (parsed is not Dictionary<string, object?> root || root.GetValueOrDefault("config") is not Dictionary<string, object?>)
                 throw new InvalidDataException($"Cannot load \"{path}\": its model config is not {{\"class_name\": ..., \"config\": {{...}}}}. Nothing was loaded.");
-            if (root.GetValueOrDefault("class_name") is string className && className != nameof(Sequential))
-                throw new NotSupportedException($"Cannot load \"{path}\": it holds a {className}; only Sequential models are supported.");
-            var model = Sequential.FromConfig(root);
+            if (sequentialOnly && root.GetValueOrDefault("class_name") is string className && className != nameof(Sequential))
+                throw new NotSupportedException($"Cannot load \"{path}\" as a Sequential model: it holds a {className} model; load it with Model.Load(path).");
+            var model = Model.FromConfig(root);
             try
             {
                 if (!model.Built)
@@ -97,7 +97,7 @@ namespace RnnSharp.Saving
                         using var contiguous = tensors[i].contiguous();
                         return new SavedWeight(info.Name, info.Shape.ToArray(), contiguous.data<float>().ToArray()) { KerasName = kerasNames[i] };
                     }).ToList();
-                    yield return new SavedLayer(layer.Name, layer.GetType().Name, weights);
+                    yield return new SavedLayer(layer.Name, layer.ClassName, weights);
                 }
                 finally
                 {

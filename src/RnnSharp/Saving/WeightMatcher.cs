@@ -32,7 +32,7 @@ namespace RnnSharp.Saving
                 if (sources.Count != targets.Count)
                     throw new ArgumentException(Fail(
                         $"You are trying to load a weight file containing {sources.Count} layers into a model with {targets.Count} layers " +
-                        $"(file: {Names(sources.Select(s => (s.Name, s.ClassName)))}; model: {Names(targets.Select(t => (t.Name, t.GetType().Name)))})."), nameof(path));
+                        $"(file: {Names(sources.Select(s => (s.Name, s.ClassName)))}; model: {Names(targets.Select(t => (t.Name, t.ClassName)))})."), nameof(path));
                 pairs.AddRange(targets.Zip(sources));
             }
             return pairs.Select((pair, k) => (pair.Layer, Check(pair.Layer, pair.Saved, k, format, Fail))).ToList();
@@ -51,7 +51,7 @@ namespace RnnSharp.Saving
             var expected = layer.Weights;
             var weights = format.ConvertForLoading(layer, source.Weights);
             string from = string.IsNullOrEmpty(source.ClassName) ? $"layer \"{source.Name}\"" : $"layer \"{source.Name}\" ({source.ClassName})";
-            string here = $"layer #{k} (named \"{layer.Name}\", {layer.GetType().Name}, in the current model) corresponds to {from} in the file, but";
+            string here = $"layer #{k} (named \"{layer.Name}\", {layer.ClassName}, in the current model) corresponds to {from} in the file, but";
             if (weights.Count != expected.Count)
                 throw new ArgumentException(fail(
                     $"{here} the model's layer expects {expected.Count} weights ({Describe(expected.Select(w => (w.Name, w.Shape)))}) " +

@@ -8,6 +8,7 @@ using RnnSharp.Losses;
 using RnnSharp.Metrics;
 using RnnSharp.Optimizers;
 using RnnSharp.Utils;
+using RnnSharp.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,30 +45,14 @@ namespace RnnSharp.Trainers
     /// }
     /// </code>
     /// </example>
-    public abstract class Trainer : nn.Module<Tensor, Tensor>
+    public abstract class Trainer : Layer
     {
         private CompiledState? compiled;
 
-        // The mode of the Call in progress on this thread, handed from Call through TorchSharp's call to forward.
-        [ThreadStatic]
-        private static (Trainer Model, bool Training)? pendingCall;
-
-        /// <summary>Creates the trainer part of a model named <paramref name="moduleName"/> (its TorchSharp module name).</summary>
-        private protected Trainer(string moduleName) : base(moduleName)
+        /// <summary>Creates the trainer part of a model named <paramref name="name"/> (null: Keras's automatic name).</summary>
+        private protected Trainer(string? name) : base(name)
         {
         }
-
-        /// <summary>True once the model's layers are built (from a declared input shape, <see cref="Build"/> or a first call).</summary>
-        public abstract bool Built { get; }
-
-        /// <summary>Builds the model for inputs of <paramref name="inputShape"/> (batch axis included; <c>null</c> where
-        /// unknown), or for its declared input shape when null.</summary>
-        public abstract void Build(int?[]? inputShape = null);
-
-        /// <summary>The model's forward pass (what <see cref="Call"/> runs).</summary>
-        /// <param name="x">The input batch.</param>
-        /// <param name="training">Training mode (dropout active).</param>
-        protected abstract Tensor CallCore(Tensor x, bool training);
 
         /// <summary>
         /// Runs the model on <paramref name="x"/>, as Keras's <c>model(x, training=...)</c>; builds it on first use. The
@@ -75,32 +60,7 @@ namespace RnnSharp.Trainers
         /// </summary>
         /// <param name="x">The input batch.</param>
         /// <param name="training">Training mode (dropout active).</param>
-        public Tensor Call(Tensor x, bool training = false)
-        {
-            var outer = pendingCall;
-            pendingCall = (this, training);
-            try
-            {
-                return call(x);
-            }
-            finally
-            {
-                pendingCall = outer;
-            }
-        }
-
-        /// <summary>TorchSharp entry point, reached through <c>call</c>: the forward pass in the mode of the
-        /// <see cref="Call"/> in progress, or, when TorchSharp calls the model directly, in <c>module.training</c>'s.</summary>
-        public sealed override Tensor forward(Tensor x)
-        {
-            bool mode = training;
-            if (pendingCall is { } mine && ReferenceEquals(mine.Model, this))
-            {
-                mode = mine.Training;
-                pendingCall = null;
-            }
-            return CallCore(x, mode);
-        }
+        public Tensor Call(Tensor x, bool training = false) => base.Call(x, null, null, training).Output;
 
         /// <summary>The device of the model's weights (CPU until moved).</summary>
         public Device Device => parameters().FirstOrDefault()?.device ?? CPU;

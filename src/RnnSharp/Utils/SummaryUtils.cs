@@ -16,47 +16,90 @@ namespace RnnSharp.Utils
         /// <summary>Keras's default width for sequential models.</summary>
         public const int DefaultLineLength = 65;
 
+        /// <summary>Keras's default column edges for functional models.</summary>
+        public static readonly IReadOnlyList<double> DefaultFunctionalPositions = new[] { .33, .55, .67, 1.0 };
+
+        /// <summary>Keras's default width for functional models.</summary>
+        public const int DefaultFunctionalLineLength = 98;
+
         /// <summary>Prints <paramref name="model"/>'s summary through <paramref name="printFn"/>.</summary>
-        public static void PrintSummary(Sequential model, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
+        public static void PrintSummary(Model model, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
             => PrintSummary(model, false, lineLength, positions, printFn);
 
         /// <summary>
-        /// Prints <paramref name="model"/>'s summary; with <paramref name="expandNested"/> in Keras 2.9–2.11's layout
-        /// (rows start with a space, long fields wrap onto further lines, layers are separated by blank lines, and the
-        /// inner layers of a <see cref="Layers.Bidirectional"/> or <see cref="Layers.TimeDistributed"/> are listed
-        /// below it between <c>|</c> borders, one level deeper).
+        /// Prints <paramref name="model"/>'s summary as TF 2.6's <c>print_summary</c>: a <see cref="Sequential"/> model, or
+        /// a functional one whose graph is a plain chain, in the three-column layout; any other functional model with the
+        /// "Connected to" column (one line per inbound tensor, <c>layer[node][tensor]</c>). With
+        /// <paramref name="expandNested"/> in Keras 2.9–2.11's layout (rows start with a space, long fields wrap onto
+        /// further lines, layers are separated by blank lines, and the layers of nested models and the inner layers of a
+        /// <see cref="Layers.Bidirectional"/> or <see cref="Layers.TimeDistributed"/> are listed below them between
+        /// <c>|</c> borders, one level deeper; connections are printed as a list).
         /// </summary>
-        public static void PrintSummary(Sequential model, bool expandNested, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
+        public static void PrintSummary(Model model, bool expandNested, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
         {
             if (!model.Built)
                 throw new InvalidOperationException(
                     "This model has not yet been built. Build the model first by calling `Build()` or calling `Fit()` with some data, " +
                     "or specify an `inputShape` argument in the first layer(s) for automatic build.");
             printFn ??= Console.WriteLine;
-            int width = lineLength ?? DefaultLineLength;
-            var edges = positions ?? DefaultPositions.ToArray();
-            if (edges.Length != 3)
-                throw new ArgumentException($"positions must give the right edges of 3 columns, received {edges.Length}.", nameof(positions));
+            bool sequentialLike = IsSequentialLike(model);
+            int width = lineLength ?? (sequentialLike ? DefaultLineLength : DefaultFunctionalLineLength);
+            var edges = positions ?? (sequentialLike ? DefaultPositions : DefaultFunctionalPositions).ToArray();
+            int columnsCount = sequentialLike ? 3 : 4;
+            if (edges.Length != columnsCount)
+                throw new ArgumentException($"positions must give the right edges of {columnsCount} columns, received {edges.Length}.", nameof(positions));
             // Fractions become absolute columns, as Keras does when the last position is <= 1.
             int[] columns = edges[^1] <= 1 ? edges.Select(p => (int)(width * p)).ToArray() : edges.Select(p => (int)p).ToArray();
+            var header = sequentialLike
+                ? new[] { "Layer (type)", "Output Shape", "Param #" }
+                : new[] { "Layer (type)", "Output Shape", "Param #", "Connected to" };
+            var relevant = model.IsFunctional ? model.Graph : null;
 
+            // The fields of a layer's row: for a Sequential model the shapes it recorded, else the layer's output shape.
+            IReadOnlyList<string> Fields(Layers.Layer layer, IReadOnlyList<int?[]>? sequentialShapes, bool listConnections)
+            {
+                string shape = sequentialShapes is not null ? FormatShapes(sequentialShapes)
+                    : layer.InboundNodes.Count > 0 ? OutputShape(layer)
+                    // A wrapper's inner layer, or a layer of a model called on data, has no symbolic calls.
+                    : layer.BuiltInputShape is { } built ? FormatShapes(layer.ComputeOutputShapes(built)) : "multiple";
+                string parameters = layer.Built ? layer.CountParams().ToString(CultureInfo.InvariantCulture) : "0 (unused)";
+                string name = $"{layer.Name} ({layer.ClassName})";
+                if (sequentialLike) return new[] { name, shape, parameters };
+                var connections = Connections(layer, relevant);
+                return new[] { name, shape, parameters, listConnections ? "[" + string.Join(", ", connections.Select(c => $"'{c}'")) + "]" : string.Join("\n", connections) };
+            }
+
+            var sequential = model as Sequential;
             if (expandNested)
             {
-                PrintNested(model, width, columns, printFn);
+                PrintNested(model, width, columns, header, (layer, i) => Fields(layer, i is int k && sequential is not null ? sequential.LayerOutputShapes[k] : null, true), printFn);
                 return;
             }
             printFn($"Model: \"{model.Name}\"");
             printFn(new string('_', width));
-            printFn(Row(new[] { "Layer (type)", "Output Shape", "Param #" }, columns));
+            printFn(Row(header, columns));
             printFn(new string('=', width));
             for (int i = 0; i < model.Layers.Count; i++)
             {
-                var layer = model.Layers[i];
-                string shape = FormatShapes(model.LayerOutputShapes[i]);
-                string parameters = layer.Built ? layer.CountParams().ToString(CultureInfo.InvariantCulture) : "0 (unused)";
-                printFn(Row(new[] { $"{layer.Name} ({layer.GetType().Name})", shape, parameters }, columns));
+                var fields = Fields(model.Layers[i], sequential?.LayerOutputShapes[i], false);
+                if (sequentialLike)
+                {
+                    printFn(Row(fields, columns));
+                }
+                else
+                {
+                    // TF 2.6 prints the first inbound tensor beside the layer, each further one on a line of its own.
+                    var connections = fields[3].Split('\n');
+                    printFn(Row(new[] { fields[0], fields[1], fields[2], connections[0] }, columns));
+                    foreach (var more in connections.Skip(1)) printFn(Row(new[] { "", "", "", more }, columns));
+                }
                 printFn(new string(i == model.Layers.Count - 1 ? '=' : '_', width));
             }
+            PrintTotals(model, width, printFn);
+        }
+
+        private static void PrintTotals(Model model, int width, Action<string> printFn)
+        {
             long trainable = model.CountTrainableParams();
             long total = model.CountParams();
             printFn($"Total params: {total.ToString("N0", CultureInfo.InvariantCulture)}");
@@ -65,28 +108,59 @@ namespace RnnSharp.Utils
             printFn(new string('_', width));
         }
 
+        /// <summary>TF 2.6's test: a Sequential model, or a functional one with one node per depth, each reading one
+        /// tensor, and no layer called twice.</summary>
+        private static bool IsSequentialLike(Model model)
+        {
+            if (!model.IsFunctional) return true;
+            var nodes = new List<Ops.Node>();
+            foreach (var level in model.Graph.NodesByDepth.Values)
+            {
+                if (level.Count > 1 || (level.Count == 1 && level[0].KerasInputs.Count > 1)) return false;
+                nodes.AddRange(level);
+            }
+            return model.Layers.All(layer => layer.InboundNodes.Count(nodes.Contains) <= 1);
+        }
+
+        /// <summary>Keras's <c>layer.output_shape</c> as the summary prints it: the shape, a list of shapes for a layer with
+        /// several outputs (and for an input layer), or <c>multiple</c> when the layer's calls gave different shapes.</summary>
+        private static string OutputShape(Layers.Layer layer)
+        {
+            var texts = layer.InboundNodes.Select(node => node.IsInput
+                ? "[" + ShapeUtils.Format(node.OutputShapes[0]) + "]"
+                : FormatShapes(node.OutputShapes)).Distinct().ToList();
+            return texts.Count == 1 ? texts[0] : "multiple";
+        }
+
+        /// <summary>The summary's "Connected to" entries: <c>layer[node][tensor]</c> for each tensor the layer's calls in
+        /// this model read.</summary>
+        private static IReadOnlyList<string> Connections(Layers.Layer layer, Functional? graph)
+            => layer.InboundNodes.Where(node => graph is null || graph.Contains(node))
+                .SelectMany(node => node.KerasInputs)
+                .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Layer.Name}[{t.NodeIndex}][{t.TensorIndex}]"))
+                .ToList();
+
         private static string FormatShapes(IReadOnlyList<int?[]> shapes)
             => shapes.Count == 1 ? ShapeUtils.Format(shapes[0]) : "[" + string.Join(", ", shapes.Select(s => ShapeUtils.Format(s))) + "]";
 
-        private static void PrintNested(Sequential model, int width, int[] columns, Action<string> printFn)
+        private static void PrintNested(Model model, int width, int[] columns, IReadOnlyList<string> header,
+            Func<Layers.Layer, int?, IReadOnlyList<string>> fields, Action<string> printFn)
         {
             printFn($"Model: \"{model.Name}\"");
             printFn(new string('_', width));
-            foreach (var line in NestedRow(new[] { "Layer (type)", "Output Shape", "Param #" }, columns, 0)) printFn(line);
+            foreach (var line in NestedRow(header, columns, 0)) printFn(line);
             printFn(new string('=', width));
 
-            void PrintLayer(Layers.Layer layer, IReadOnlyList<int?[]> shapes, int level, bool isNestedLast)
+            void PrintLayer(Layers.Layer layer, int? index, int level, bool isNestedLast)
             {
-                string parameters = layer.Built ? layer.CountParams().ToString(CultureInfo.InvariantCulture) : "0 (unused)";
-                foreach (var line in NestedRow(new[] { $"{layer.Name} ({layer.GetType().Name})", FormatShapes(shapes), parameters }, columns, level))
-                    printFn(line);
-                // Wrappers list their inner layers; an RNN's cell is part of the RNN, not a layer of the model.
-                var inner = layer.InnerLayers.Where(l => l is not Layers.AbstractRNNCell && l.BuiltInputShape is not null).ToList();
+                foreach (var line in NestedRow(fields(layer, index), columns, level)) printFn(line);
+                // Nested models list their layers, wrappers their inner layers; an RNN's cell is part of the RNN.
+                var inner = layer.InnerLayers.Where(l => l is not Layers.AbstractRNNCell && (l.BuiltInputShape is not null || l.BuiltInputShapes is not null)).ToList();
                 if (inner.Count > 0)
                 {
                     printFn(new string('|', level + 1) + new string('¯', width - 2 * level - 2) + new string('|', level + 1));
                     for (int i = 0; i < inner.Count; i++)
-                        PrintLayer(inner[i], inner[i].ComputeOutputShapes(inner[i].BuiltInputShape!), level + 1, i == inner.Count - 1);
+                        PrintLayer(inner[i], null, level + 1, i == inner.Count - 1);
                     printFn(new string('|', level) + new string('¯', width - 2 * level) + new string('|', level));
                 }
                 if (!isNestedLast)
@@ -94,14 +168,9 @@ namespace RnnSharp.Utils
             }
 
             for (int i = 0; i < model.Layers.Count; i++)
-                PrintLayer(model.Layers[i], model.LayerOutputShapes[i], 0, false);
+                PrintLayer(model.Layers[i], i, 0, false);
             printFn(new string('=', width));
-            long trainable = model.CountTrainableParams();
-            long total = model.CountParams();
-            printFn($"Total params: {total.ToString("N0", CultureInfo.InvariantCulture)}");
-            printFn($"Trainable params: {trainable.ToString("N0", CultureInfo.InvariantCulture)}");
-            printFn($"Non-trainable params: {(total - trainable).ToString("N0", CultureInfo.InvariantCulture)}");
-            printFn(new string('_', width));
+            PrintTotals(model, width, printFn);
         }
 
         /// <summary>

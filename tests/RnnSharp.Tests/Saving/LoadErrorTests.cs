@@ -40,7 +40,7 @@ namespace RnnSharp.Tests.Saving
                 AtomicFile.Write(path, stream => SavingFormats.Native.Write(stream, new ModelArchive(ArchiveKind.Model, config, Array.Empty<SavedLayer>())));
 
             var other = Assert.Throws<NotSupportedException>(() => Sequential.Load(functional));
-            Assert.Equal($"Cannot load \"{functional}\": it holds a Functional; only Sequential models are supported.", other.Message);
+            Assert.Equal($"Cannot load \"{functional}\" as a Sequential model: it holds a Functional model; load it with Model.Load(path).", other.Message);
             var shape = Assert.Throws<System.IO.InvalidDataException>(() => Sequential.Load(bare));
             Assert.Equal($"Cannot load \"{bare}\": its model config is not {{\"class_name\": ..., \"config\": {{...}}}}. Nothing was loaded.", shape.Message);
         }

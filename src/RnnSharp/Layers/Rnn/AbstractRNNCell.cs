@@ -9,7 +9,7 @@ namespace RnnSharp.Layers
     /// <summary>
     /// Keras's <c>AbstractRNNCell</c>: one step of a recurrence, the unit that <see cref="RNN"/> runs over a sequence.
     /// Derive from it to write a custom cell: give the size of each state (<see cref="StateSize"/>), the size of the
-    /// output (<see cref="OutputSize"/>), create the weights in <see cref="Layer.Build"/> (the cell is built for
+    /// output (<see cref="OutputSize"/>), create the weights in <see cref="Layer.Build(int?[])"/> (the cell is built for
     /// <c>(batch, features)</c>, one timestep) and compute one step in <see cref="Step"/>.
     /// </summary>
     /// <example>
@@ -71,7 +71,7 @@ namespace RnnSharp.Layers
         }
 
         /// <inheritdoc />
-        protected override bool AcceptsInitialState => true;
+        protected internal override bool AcceptsInitialState => true;
 
         /// <summary>Runs one step, as Keras's <c>cell(inputs, states)</c>: <paramref name="initialState"/> holds the
         /// previous states (zeros when omitted); the result is the output followed by the new states.</summary>

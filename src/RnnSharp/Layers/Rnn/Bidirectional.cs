@@ -108,7 +108,10 @@ namespace RnnSharp.Layers
         public override bool SupportsMasking => true;
 
         /// <inheritdoc />
-        protected override bool AcceptsInitialState => true;
+        protected internal override bool AcceptsInitialState => true;
+
+        /// <inheritdoc />
+        protected internal override IReadOnlyList<int> StateSizes => ForwardLayer.Cell.StateSize.Concat(BackwardLayer.Cell.StateSize).ToArray();
 
         /// <summary>Whether to use the fused kernel where possible (both directions); false forces the step-by-step path.</summary>
         public bool UseFused

@@ -161,7 +161,10 @@ namespace RnnSharp.Layers
         public override bool SupportsMasking => true;
 
         /// <inheritdoc />
-        protected override bool AcceptsInitialState => true;
+        protected internal override bool AcceptsInitialState => true;
+
+        /// <inheritdoc />
+        protected internal override IReadOnlyList<int> StateSizes => Cell.StateSize;
 
         /// <summary>The number of state tensors (1, 2 for an LSTM, the sum over the cells of a stack).</summary>
         internal int StateCount => Cell.StateSize.Count;

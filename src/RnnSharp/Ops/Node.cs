@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using RnnSharp.Layers;
+using RnnSharp.Utils;
+using static TorchSharp.torch;
+
+namespace RnnSharp.Ops
+{
+    /// <summary>
+    /// One call of a layer on <see cref="KerasTensor"/>s (Keras's <c>Node</c>): the layer, its inputs, the call's
+    /// arguments (explicit masks, initial states, a fixed <c>training</c> mode) and the outputs it produced. Nodes link
+    /// the symbolic tensors into the graph a functional <see cref="Model"/> runs, and are what Keras's configs store as
+    /// a layer's <c>inbound_nodes</c>.
+    /// </summary>
+    public sealed class Node
+    {
+        // The input node of an InputLayer: no inputs, one output.
+        internal Node(InputLayer layer, int?[] shape, string dtype)
+        {
+            Layer = layer;
+            InputTensors = Array.Empty<KerasTensor>();
+            InitialState = Array.Empty<KerasTensor>();
+            OutputShapes = new[] { shape };
+            int index = layer.AddInboundNode(this);
+            Result = SymbolicOutput.Create(new[] { shape }, dtype, layer, index, null);
+        }
+
+        /// <summary>Records a call of <paramref name="layer"/> (see <see cref="Layer.Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>).</summary>
+        internal Node(Layer layer, IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? masks, IReadOnlyList<KerasTensor>? initialState, bool? training)
+        {
+            if (inputs.Count == 0) throw new ArgumentException($"Layer \"{layer.Name}\" was called on an empty list of inputs.", nameof(inputs));
+            if (inputs.Any(t => t is null)) throw new ArgumentNullException(nameof(inputs), $"Layer \"{layer.Name}\" was called on a null input.");
+            if (masks is not null && masks.Count != inputs.Count)
+                throw new ArgumentException($"Layer \"{layer.Name}\" received {inputs.Count} inputs but {masks.Count} masks; give one mask per input.", nameof(masks));
+            if (initialState is { Count: > 0 } && !layer.AcceptsInitialState)
+                throw new ArgumentException($"Layer \"{layer.Name}\" ({layer.GetType().Name}) does not accept an initial state.", nameof(initialState));
+            if (layer is InputLayer)
+                throw new ArgumentException($"Layer \"{layer.Name}\" is an InputLayer: it makes a model's input and cannot be called on tensors.", nameof(layer));
+            Layer = layer;
+            InputTensors = inputs.ToArray();
+            Masks = masks?.ToArray();
+            InitialState = initialState?.ToArray() ?? Array.Empty<KerasTensor>();
+            Training = training;
+
+            var shapes = inputs.Select(t => t.ShapeArray).ToArray();
+            if (shapes.Length == 1)
+            {
+                if (!layer.Built) layer.Build(shapes[0]);
+                layer.AssertInputCompatible(shapes[0]);
+                OutputShapes = layer.ComputeOutputShapes(shapes[0]).ToArray();
+            }
+            else
+            {
+                if (!layer.Built) layer.Build(shapes);
+                OutputShapes = layer.ComputeOutputShapes(shapes).ToArray();
+            }
+            CheckStates(layer, shapes[0]);
+            int? maskRank = layer.InferMaskRank(this);
+            int index = layer.AddInboundNode(this);
+            Result = SymbolicOutput.Create(OutputShapes, "float32", layer, index, maskRank);
+        }
+
+        /// <summary>The layer called.</summary>
+        public Layer Layer { get; }
+
+        /// <summary>The call's inputs (one, or several for a merge layer or a model with several inputs).</summary>
+        public IReadOnlyList<KerasTensor> InputTensors { get; }
+
+        /// <summary>Explicit masks given to the call, one per input (null entries: the input's own), or null.</summary>
+        public IReadOnlyList<KerasTensor?>? Masks { get; }
+
+        /// <summary>Initial states given to a recurrent layer (empty when none).</summary>
+        public IReadOnlyList<KerasTensor> InitialState { get; }
+
+        /// <summary>The mode fixed for this call, or null to follow the model's.</summary>
+        public bool? Training { get; }
+
+        /// <summary>The outputs: the output, then the states (a model's further outputs).</summary>
+        public IReadOnlyList<KerasTensor> Outputs => Result;
+
+        /// <summary>The outputs as the call returned them.</summary>
+        internal SymbolicOutput Result { get; }
+
+        /// <summary>The output shapes.</summary>
+        public IReadOnlyList<int?[]> OutputShapes { get; }
+
+        /// <summary>True for an <see cref="InputLayer"/>'s node.</summary>
+        public bool IsInput => Layer is InputLayer;
+
+        /// <summary>Every symbolic tensor the call reads, as Keras 2 lists a node's inbound tensors: the inputs (a
+        /// recurrent layer's initial states after its input, as Keras 2 passes them), then explicit masks.</summary>
+        public IReadOnlyList<KerasTensor> KerasInputs
+            => InputTensors.Concat(InitialState).Concat((Masks ?? Array.Empty<KerasTensor?>()).OfType<KerasTensor>()).ToArray();
+
+        /// <summary>The nodes that produced <see cref="KerasInputs"/>.</summary>
+        public IEnumerable<Node> ParentNodes => KerasInputs.Select(t => t.Node).Distinct();
+
+        /// <summary>The mask of each input given to the call: the explicit mask, else the input's own (as a tensor of
+        /// <paramref name="valueOf"/>).</summary>
+        internal IReadOnlyList<T?> InputMasks<T>(Func<KerasTensor, T?> valueOf, Func<KerasTensor, T?> maskOf) where T : class
+            => InputTensors.Select((t, i) => Masks?[i] is { } explicitMask ? valueOf(explicitMask) : maskOf(t)).ToArray();
+
+        private void CheckStates(Layer layer, int?[] inputShape)
+        {
+            if (InitialState.Count == 0) return;
+            var sizes = layer.StateSizes;
+            if (sizes is null) return;
+            if (InitialState.Count != sizes.Count)
+                throw new ArgumentException(
+                    $"Layer \"{layer.Name}\" ({layer.GetType().Name}) expects {sizes.Count} state tensor(s) in initialState, but it received {InitialState.Count}.", "initialState");
+            for (int i = 0; i < sizes.Count; i++)
+            {
+                var s = InitialState[i].Shape;
+                if (s.Count != 2 || s[1] is int d && d != sizes[i] || s[0] is int b && inputShape[0] is int ib && b != ib)
+                    throw new ShapeMismatchException(
+                        $"Layer \"{layer.Name}\": each state in initialState must have shape {ShapeUtils.Format(new[] { inputShape[0], (int?)sizes[i] })}, " +
+                        $"received {ShapeUtils.Format(s)}.");
+            }
+        }
+
+        /// <summary>
+        /// Whether the output of a call carries a mask, and its rank, found by asking the layer's own
+        /// <see cref="Layer.ComputeMask(Tensor, Tensor?)"/> on small placeholder tensors of the inputs' shapes (unknown
+        /// axes of size 2) and masks, so custom layers' rules apply unchanged.
+        /// </summary>
+        internal static int? ProbeMaskRank(Node node)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            Tensor Placeholder(KerasTensor t) => zeros(t.Shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: DTypes.ToScalarType(t.DType));
+            Tensor? PlaceholderMask(KerasTensor t) => t.MaskShape is { } shape ? ones(shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: ScalarType.Bool) : null;
+            var inputs = node.InputTensors.Select(Placeholder).ToArray();
+            var masks = node.InputMasks(t => ones(t.Shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: ScalarType.Bool), PlaceholderMask);
+            Tensor? mask = inputs.Length == 1 ? node.Layer.ComputeMask(inputs[0], masks[0]) : node.Layer.ComputeMask(inputs, masks);
+            return mask?.dim() is long rank ? (int)rank : null;
+        }
+    }
+}
