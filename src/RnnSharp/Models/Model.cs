@@ -33,12 +33,14 @@ namespace RnnSharp
 
         /// <summary>Creates a model from its input and its output, as Keras's <c>keras.Model(inputs, outputs)</c>.</summary>
         /// <param name="inputs">The model's input, from <see cref="Keras.Input"/>.</param>
-        /// <param name="outputs">The model's output, from layer calls on the input.</param>
+        /// <param name="outputs">The model's output, from layer calls on the input; a whole layer result with states
+        /// (<c>lstm.Call(x)</c> with <c>returnState</c>) gives all of them as outputs, as Keras's list does.</param>
         /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
         /// <exception cref="ArgumentException">The input is not a <see cref="Keras.Input"/>, the output cannot be
         /// computed from the input (a disconnected graph), or two layers have the same name.</exception>
         public Model(KerasTensor inputs, KerasTensor outputs, string? name = null)
-            : this(new[] { inputs ?? throw new ArgumentNullException(nameof(inputs)) }, new[] { outputs ?? throw new ArgumentNullException(nameof(outputs)) }, name)
+            : this(new[] { inputs ?? throw new ArgumentNullException(nameof(inputs)) },
+                   outputs is SymbolicOutput { Count: > 1 } all ? all : new[] { outputs ?? throw new ArgumentNullException(nameof(outputs)) }, name)
         {
         }
 
@@ -203,8 +205,7 @@ namespace RnnSharp
         public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
         {
             using var noGrad = no_grad();
-            var result = RunGraph(new[] { inputs }, mask is null ? null : new[] { mask }, training: false);
-            return result.ComputedMask?.Mask;
+            return Call(inputs, mask, null, training: false).ComputedMask?.Mask;
         }
 
         /// <summary>A model called symbolically: its first output carries a mask when the graph's does.</summary>

@@ -127,6 +127,7 @@ namespace RnnSharp
             if (layers.Count == 0)
                 throw new InvalidOperationException($"Model \"{Name}\" has no layers: Add() some before calling it.");
             layers[0].AssertInputCompatible(ShapeUtils.Of(x));
+            var givenMask = mask;
             var device = Device;
             using var scope = NewDisposeScope();
             Tensor h = x.device_type == device.type && x.device_index == device.index ? x : x.to(device);
@@ -136,9 +137,10 @@ namespace RnnSharp
                 mask = result.ComputedMask is { } known ? known.Mask : layer.ComputeMask(h, mask);
                 h = result.Output;
             }
-            // Intermediates die with the scope; the result (never the caller's own x) survives it.
+            // Intermediates die with the scope; the result and its mask (never the caller's own tensors) survive it.
             var output = (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
-            return new LayerOutput(output);
+            var outputMask = mask is null ? null : (ReferenceEquals(mask, givenMask) ? mask.alias() : mask).MoveToOuterDisposeScope();
+            return new LayerOutput(output) { ComputedMask = new LayerOutput.KnownMask(outputMask) };
         }
 
         /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>
