@@ -76,10 +76,12 @@ namespace RnnSharp.Layers
 
         private void Expect(int count)
         {
-            if (tensors.Length != count)
-                throw new InvalidOperationException(
-                    $"Cannot deconstruct a layer result of {tensors.Length} tensor(s) into {count}: " +
-                    (tensors.Length == 1 ? "the layer was not built with returnState: true." : $"it holds the output and {tensors.Length - 1} state(s)."));
+            if (tensors.Length != count) throw CannotDeconstruct(tensors.Length, count);
         }
+
+        /// <summary>The error of deconstructing a result of <paramref name="have"/> tensors into <paramref name="want"/>.</summary>
+        internal static InvalidOperationException CannotDeconstruct(int have, int want)
+            => new($"Cannot deconstruct a layer result of {have} tensor(s) into {want}: " +
+                   (have == 1 ? "the layer was not built with returnState: true." : $"it holds the output and {have - 1} state(s)."));
     }
 }

@@ -65,10 +65,7 @@ namespace RnnSharp.Layers
 
         private void Expect(int count)
         {
-            if (tensors.Length != count)
-                throw new InvalidOperationException(
-                    $"Cannot deconstruct a layer result of {tensors.Length} tensor(s) into {count}: " +
-                    (tensors.Length == 1 ? "the layer was not built with returnState: true." : $"it holds the output and {tensors.Length - 1} state(s)."));
+            if (tensors.Length != count) throw LayerOutput.CannotDeconstruct(tensors.Length, count);
         }
     }
 }
