@@ -183,17 +183,26 @@ namespace RnnSharp.Layers
             => Call((KerasTensor)inputs, mask, initialState, training);
 
         /// <summary>
-        /// Records a call of a layer that takes several inputs (a merge layer such as <c>Concatenate</c>, a model
-        /// with several inputs) on symbolic inputs, as <see cref="Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>.
+        /// Records a call of a layer that takes several inputs (a merge layer such as <c>Concatenate</c>, a model with
+        /// several inputs) on symbolic inputs, as <see cref="Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>.
+        /// A recurrent layer given several inputs takes the first as its input and the others as its initial states, as
+        /// Keras 2's <c>lstm([x, h, c])</c>.
         /// </summary>
         /// <param name="inputs">The inputs, in the layer's order.</param>
         /// <param name="mask">Explicit masks, one per input (null entries: the input's own mask).</param>
+        /// <param name="initialState">Initial states for a recurrent layer.</param>
         /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
-        public SymbolicOutput Call(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? mask = null, bool? training = null)
+        public SymbolicOutput Call(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? mask = null, IReadOnlyList<KerasTensor>? initialState = null, bool? training = null)
         {
             ArgumentNullException.ThrowIfNull(inputs);
-            return new Ops.Node(this, inputs, mask, null, training).Result;
+            if (StatesAmongInputs(inputs, initialState) is var (first, states))
+                return Call(first, mask?[0], states, training);
+            return new Ops.Node(this, inputs, mask, initialState, training).Result;
         }
+
+        // Keras 2 passes a recurrent layer's initial states as further inputs: [x, h, c].
+        private (T First, IReadOnlyList<T> States)? StatesAmongInputs<T>(IReadOnlyList<T> inputs, IReadOnlyList<T>? initialState)
+            => AcceptsInitialState && inputs.Count > 1 && initialState is not { Count: > 0 } ? (inputs[0], inputs.Skip(1).ToArray()) : null;
 
         /// <summary>
         /// Runs a layer that takes several inputs on <paramref name="inputs"/> (a merge layer, a model with several
@@ -201,15 +210,20 @@ namespace RnnSharp.Layers
         /// <see cref="Call(Tensor, Tensor?, IReadOnlyList{Tensor}?, bool)"/>. Builds the layer on first use. TorchSharp's
         /// module hooks run only for calls of one input.
         /// </summary>
-        /// <param name="inputs">The input tensors, in the layer's order.</param>
+        /// <param name="inputs">The input tensors, in the layer's order; a recurrent layer takes further inputs as its
+        /// initial states, as Keras 2's <c>lstm([x, h, c])</c>.</param>
         /// <param name="mask">One mask per input (null entries for none), or null.</param>
+        /// <param name="initialState">Initial states for a recurrent layer.</param>
         /// <param name="training">Training mode.</param>
-        public LayerOutput Call(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask = null, bool training = false)
+        public LayerOutput Call(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask = null, IReadOnlyList<Tensor>? initialState = null, bool training = false)
         {
             ArgumentNullException.ThrowIfNull(inputs);
+            if (StatesAmongInputs(inputs, initialState) is var (first, states)) return Call(first, mask?[0], states, training);
             if (mask is not null && mask.Count != inputs.Count)
                 throw new ArgumentException($"Layer \"{Name}\" received {inputs.Count} inputs but {mask.Count} masks; give one mask per input.", nameof(mask));
-            if (inputs.Count == 1) return Call(inputs[0], mask?[0], null, training);
+            if (inputs.Count == 1) return Call(inputs[0], mask?[0], initialState, training);
+            if (initialState is { Count: > 0 })
+                throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", nameof(initialState));
             var shapes = inputs.Select(ShapeUtils.Of).ToArray();
             if (!Built) Build(shapes.Select(BuildShapeFor).ToArray());
             foreach (var input in inputs) CheckInputDevice(input);

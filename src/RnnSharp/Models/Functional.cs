@@ -88,7 +88,7 @@ namespace RnnSharp
                     bool mode = node.Training ?? training;
                     LayerOutput result = args.Length == 1
                         ? layer.Call(args[0], argMasks[0], states.Length > 0 ? states : null, mode)
-                        : layer.Call(args, argMasks.Any(m => m is not null) ? argMasks : null, mode);
+                        : layer.Call(args, argMasks.Any(m => m is not null) ? argMasks : null, null, mode);
                     Tensor? outputMask = result.ComputedMask is { } computed ? computed.Mask
                         : args.Length == 1 ? layer.ComputeMask(args[0], argMasks[0]) : layer.ComputeMask(args, argMasks);
                     for (int i = 0; i < node.Outputs.Count && i < result.Count; i++) values[node.Outputs[i]] = result[i];

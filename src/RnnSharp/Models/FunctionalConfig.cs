@@ -215,16 +215,8 @@ namespace RnnSharp
                         break;
                 }
             }
-            // Keras 2 passes a recurrent layer's initial states as further inputs.
-            if (layer.AcceptsInitialState && inputs.Count > 1)
-            {
-                states.InsertRange(0, inputs.Skip(1));
-                inputs.RemoveRange(1, inputs.Count - 1);
-            }
-            if (inputs.Count == 1)
-                layer.Call(inputs[0], masks.Count > 0 ? masks[0] : null, states.Count > 0 ? states : null, training);
-            else
-                layer.Call(inputs, masks.Count == inputs.Count ? masks : null, training);
+            // Keras 2 lists a recurrent layer's initial states as further inputs; the list call takes them so.
+            layer.Call(inputs, masks.Count > 0 ? masks : null, states.Count > 0 ? states : null, training);
             return true;
         }
 

@@ -217,7 +217,7 @@ namespace RnnSharp
         /// <param name="inputs">The input batches.</param>
         /// <param name="training">Training mode (dropout active).</param>
         public IReadOnlyList<Tensor> Call(IReadOnlyList<Tensor> inputs, bool training = false)
-            => base.Call(inputs, null, training).ToArray();
+            => base.Call(inputs, null, null, training).ToArray();
 
         /// <inheritdoc />
         protected override IReadOnlyList<WeightInfo> DescribeWeights() => Layers.SelectMany(l => l.Weights).ToArray();
