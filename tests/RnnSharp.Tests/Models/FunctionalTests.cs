@@ -312,5 +312,24 @@ namespace RnnSharp.Tests.Models
             fresh.LoadWeights(weights, byName: true);
             Assert.True(TestTensors.Same(expected, Run(fresh, data)));
         }
+
+        [Fact]
+        public void ARecurrentLayerGivenSeveralInputsTakesTheRestAsItsInitialStatesAsKeras2()
+        {
+            Backend.ClearSession();
+            Backend.SetRandomSeed(9);
+            var x = Keras.Input(new int?[] { 3, 2 });
+            var h = Keras.Input(new int?[] { 4 });
+            var c = Keras.Input(new int?[] { 4 });
+            var lstm = new LSTM(4);
+            var listed = lstm.Call(new[] { x, h, c });
+            Assert.Equal(new[] { "input_2", "input_3" }, listed.Node.InitialState.Select(t => t.Layer.Name));
+            var model = new Model(new[] { x, h, c }, listed);
+            var data = new[] { randn(2, 3, 2), randn(2, 4), randn(2, 4) };
+            using var noGrad = no_grad();
+            var expected = lstm.Call(data[0], initialState: new[] { data[1], data[2] }).Output;
+            Assert.True(TestTensors.Same(expected, model.Call(data)[0]));
+            Assert.True(TestTensors.Same(expected, lstm.Call(data).Output));
+        }
     }
 }
