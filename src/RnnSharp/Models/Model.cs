@@ -77,19 +77,23 @@ namespace RnnSharp
         /// <summary>The model's symbolic outputs (a functional model's).</summary>
         public IReadOnlyList<KerasTensor> Outputs => Graph.Outputs;
 
-        /// <summary>The names of the inputs (the input layers' names), in order; data given by name is matched to them.</summary>
-        public virtual IReadOnlyList<string> InputNames => Graph.InputLayers.Select(l => l.Name).ToArray();
+        /// <summary>The names of the inputs (the input layers' names), in order; data given by name is matched to them. A
+        /// model that defines its own layers has one input, <c>input_1</c>.</summary>
+        public virtual IReadOnlyList<string> InputNames
+            => graph is null ? new[] { "input_1" } : graph.InputLayers.Select(l => l.Name).ToArray();
 
         /// <summary>The names of the outputs (the names of the layers that make them, made unique with <c>_1</c>, ... as
         /// Keras does), in order: losses and metrics given by name are matched to them, and the logs use them
-        /// (<c>dense_loss</c>).</summary>
+        /// (<c>dense_loss</c>). A model that defines its own layers has one output, <c>output_1</c> (Keras's name for a
+        /// subclassed model's output).</summary>
         public virtual IReadOnlyList<string> OutputNames
         {
             get
             {
+                if (graph is null) return new[] { "output_1" };
                 var names = new List<string>();
                 var counts = new Dictionary<string, int>();
-                foreach (var output in Graph.Outputs)
+                foreach (var output in graph.Outputs)
                 {
                     string proposal = output.Layer.Name;
                     while (names.Contains(proposal))
@@ -217,6 +221,30 @@ namespace RnnSharp
         /// <param name="training">Training mode (dropout active).</param>
         public IReadOnlyList<Tensor> Call(IReadOnlyList<Tensor> inputs, bool training = false)
             => base.Call(inputs, null, training).ToArray();
+
+        /// <summary>
+        /// The <see cref="Embedding"/> layers that read a model input directly (every call of the layer is in this graph
+        /// and on an input's tensor) check their index range once on the whole data (see <see cref="InputPrecheck"/>),
+        /// each against the data of the input it reads.
+        /// </summary>
+        private protected override InputPrecheck? PrecheckInputs(IEnumerable<IReadOnlyList<Tensor>?> datasets)
+        {
+            if (graph is null) return null;
+            var direct = new List<(Embedding, int)>();
+            foreach (var embedding in graph.Layers.OfType<Embedding>())
+            {
+                var nodes = embedding.InboundNodes;
+                if (nodes.Count == 0 || !nodes.All(n => graph.Contains(n) && n.InputTensors.Count == 1 && n.InputTensors[0].Layer is InputLayer))
+                    continue;
+                var inputs = nodes.Select(n => graph.Inputs.ToList().FindIndex(t => SameTensor(t, n.InputTensors[0]))).ToArray();
+                if (inputs.Any(i => i < 0)) continue;
+                direct.AddRange(inputs.Distinct().Select(i => (embedding, i)));
+            }
+            return direct.Count == 0 ? null : new InputPrecheck(direct, datasets);
+        }
+
+        private static bool SameTensor(KerasTensor a, KerasTensor b)
+            => ReferenceEquals(a.Layer, b.Layer) && a.NodeIndex == b.NodeIndex && a.TensorIndex == b.TensorIndex;
 
         /// <inheritdoc />
         protected override IReadOnlyList<WeightInfo> DescribeWeights() => Layers.SelectMany(l => l.Weights).ToArray();
