@@ -29,7 +29,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 Backend.SetRandomSeed(42);
-torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+set_num_threads(Math.Max(1, Environment.ProcessorCount));
 
 // The data: input texts, and target texts framed by "\t" (start) and "\n" (end), as in Keras's recipe.
 var train = Dates.Generate(numSamples, seed: 1);

@@ -173,15 +173,6 @@ namespace RnnSharp.Layers
             return new Ops.Node(this, new[] { inputs }, mask is null ? null : new[] { mask }, initialState, training).Result;
         }
 
-        /// <summary>Records a call on another layer's result (its output), as
-        /// <see cref="Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>: <c>dense.Call(lstm.Call(x))</c>.</summary>
-        /// <param name="inputs">The previous layer's result; its output is the input.</param>
-        /// <param name="mask">An explicit mask; by default the input's own mask flows in.</param>
-        /// <param name="initialState">Initial states for a recurrent layer.</param>
-        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
-        public SymbolicOutput Call(SymbolicOutput inputs, KerasTensor? mask = null, IReadOnlyList<KerasTensor>? initialState = null, bool? training = null)
-            => Call((KerasTensor)inputs, mask, initialState, training);
-
         /// <summary>
         /// Records a call of a layer that takes several inputs (a merge layer such as <c>Concatenate</c>, a model with
         /// several inputs) on symbolic inputs, as <see cref="Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>.

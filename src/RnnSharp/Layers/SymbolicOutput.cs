@@ -8,11 +8,12 @@ namespace RnnSharp.Layers
     /// <summary>
     /// The result of calling a layer on <see cref="KerasTensor"/>s (<see cref="Layer.Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>),
     /// the symbolic counterpart of <see cref="LayerOutput"/>. It is the layer's output (a <see cref="KerasTensor"/>, so it
-    /// goes wherever one does), and it also lists every returned tensor, the output followed by the final states when
-    /// the layer was built with <c>returnState</c> (or every output of a model with several), and deconstructs:
-    /// <c>var (seq, h, c) = lstm.Call(x);</c>.
+    /// goes wherever one does), and it also enumerates every returned tensor, the output followed by the final states
+    /// when the layer was built with <c>returnState</c> (or every output of a model with several), and deconstructs:
+    /// <c>var (seq, h, c) = lstm.Call(x);</c>. A model made with a whole result as its outputs takes all of them, as
+    /// Keras's list does.
     /// </summary>
-    public sealed class SymbolicOutput : KerasTensor, IReadOnlyList<KerasTensor>
+    public sealed class SymbolicOutput : KerasTensor, IEnumerable<KerasTensor>
     {
         private KerasTensor[] tensors = Array.Empty<KerasTensor>();
 
@@ -34,6 +35,9 @@ namespace RnnSharp.Layers
 
         /// <summary>The returned states (empty unless <c>returnState</c>).</summary>
         public IReadOnlyList<KerasTensor> States => new ArraySegment<KerasTensor>(tensors, 1, tensors.Length - 1);
+
+        /// <summary>Every returned tensor, in Keras order.</summary>
+        public IReadOnlyList<KerasTensor> All => tensors;
 
         /// <summary>Number of returned tensors.</summary>
         public int Count => tensors.Length;

@@ -28,8 +28,9 @@ namespace RnnSharp.Metrics
             Name = name;
         }
 
-        /// <summary>The metric's name as shown in training logs (e.g. <c>"acc"</c>, <c>"mae"</c>).</summary>
-        public string Name { get; }
+        /// <summary>The metric's name as shown in training logs (e.g. <c>"acc"</c>, <c>"mae"</c>; for a model with several
+        /// outputs the trainer prefixes the output's name, <c>"dense_acc"</c>, as Keras 2 does).</summary>
+        public string Name { get; internal set; }
 
         /// <summary>The names <see cref="Get"/> resolves (Keras's snake_case names; class names work as well).</summary>
         public static IReadOnlyList<string> KnownNames => Known;

@@ -39,10 +39,34 @@ namespace RnnSharp
         /// <exception cref="ArgumentException">The input is not a <see cref="Keras.Input"/>, the output cannot be
         /// computed from the input (a disconnected graph), or two layers have the same name.</exception>
         public Model(KerasTensor inputs, KerasTensor outputs, string? name = null)
-            : this(new[] { inputs ?? throw new ArgumentNullException(nameof(inputs)) },
-                   outputs is SymbolicOutput { Count: > 1 } all ? all : new[] { outputs ?? throw new ArgumentNullException(nameof(outputs)) }, name)
+            : this(One(inputs, nameof(inputs)), AllOutputs(outputs), name)
         {
         }
+
+        /// <summary>Creates a model from one input and several outputs, as Keras's <c>keras.Model(x, [h, c])</c>.</summary>
+        /// <param name="inputs">The model's input, from <see cref="Keras.Input"/>.</param>
+        /// <param name="outputs">The model's outputs.</param>
+        /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
+        public Model(KerasTensor inputs, IReadOnlyList<KerasTensor> outputs, string? name = null)
+            : this(One(inputs, nameof(inputs)), outputs, name)
+        {
+        }
+
+        /// <summary>Creates a model from several inputs and one output (all of a whole layer result with states), as
+        /// Keras's <c>keras.Model([a, b], y)</c>.</summary>
+        /// <param name="inputs">The model's inputs, each from <see cref="Keras.Input"/>.</param>
+        /// <param name="outputs">The model's output.</param>
+        /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
+        public Model(IReadOnlyList<KerasTensor> inputs, KerasTensor outputs, string? name = null)
+            : this(inputs, AllOutputs(outputs), name)
+        {
+        }
+
+        private static KerasTensor[] One(KerasTensor tensor, string parameter) => new[] { tensor ?? throw new ArgumentNullException(parameter) };
+
+        // A whole layer result stands for all its tensors, as Keras's returned list.
+        private static IReadOnlyList<KerasTensor> AllOutputs(KerasTensor outputs)
+            => outputs is SymbolicOutput { Count: > 1 } all ? all.All : One(outputs, nameof(outputs));
 
         /// <summary>Creates a model from its inputs and outputs, as Keras's <c>keras.Model([a, b], [y, z])</c>; data for
         /// it is given as lists in the same order.</summary>
@@ -79,19 +103,23 @@ namespace RnnSharp
         /// <summary>The model's symbolic outputs (a functional model's).</summary>
         public IReadOnlyList<KerasTensor> Outputs => Graph.Outputs;
 
-        /// <summary>The names of the inputs (the input layers' names), in order; data given by name is matched to them.</summary>
-        public virtual IReadOnlyList<string> InputNames => Graph.InputLayers.Select(l => l.Name).ToArray();
+        /// <summary>The names of the inputs (the input layers' names), in order; data given by name is matched to them. A
+        /// model that defines its own layers has one input, <c>input_1</c>.</summary>
+        public virtual IReadOnlyList<string> InputNames
+            => graph is null ? new[] { "input_1" } : graph.InputLayers.Select(l => l.Name).ToArray();
 
         /// <summary>The names of the outputs (the names of the layers that make them, made unique with <c>_1</c>, ... as
         /// Keras does), in order: losses and metrics given by name are matched to them, and the logs use them
-        /// (<c>dense_loss</c>).</summary>
+        /// (<c>dense_loss</c>). A model that defines its own layers has one output, <c>output_1</c> (Keras's name for a
+        /// subclassed model's output).</summary>
         public virtual IReadOnlyList<string> OutputNames
         {
             get
             {
+                if (graph is null) return new[] { "output_1" };
                 var names = new List<string>();
                 var counts = new Dictionary<string, int>();
-                foreach (var output in Graph.Outputs)
+                foreach (var output in graph.Outputs)
                 {
                     string proposal = output.Layer.Name;
                     while (names.Contains(proposal))
@@ -218,6 +246,30 @@ namespace RnnSharp
         /// <param name="training">Training mode (dropout active).</param>
         public IReadOnlyList<Tensor> Call(IReadOnlyList<Tensor> inputs, bool training = false)
             => base.Call(inputs, null, null, training).ToArray();
+
+        /// <summary>
+        /// The <see cref="Embedding"/> layers that read a model input directly (every call of the layer is in this graph
+        /// and on an input's tensor) check their index range once on the whole data (see <see cref="InputPrecheck"/>),
+        /// each against the data of the input it reads.
+        /// </summary>
+        private protected override InputPrecheck? PrecheckInputs(IEnumerable<IReadOnlyList<Tensor>?> datasets)
+        {
+            if (graph is null) return null;
+            var direct = new List<(Embedding, int)>();
+            foreach (var embedding in graph.Layers.OfType<Embedding>())
+            {
+                var nodes = embedding.InboundNodes;
+                if (nodes.Count == 0 || !nodes.All(n => graph.Contains(n) && n.InputTensors.Count == 1 && n.InputTensors[0].Layer is InputLayer))
+                    continue;
+                var inputs = nodes.Select(n => graph.Inputs.ToList().FindIndex(t => SameTensor(t, n.InputTensors[0]))).ToArray();
+                if (inputs.Any(i => i < 0)) continue;
+                direct.AddRange(inputs.Distinct().Select(i => (embedding, i)));
+            }
+            return direct.Count == 0 ? null : new InputPrecheck(direct, datasets);
+        }
+
+        private static bool SameTensor(KerasTensor a, KerasTensor b)
+            => ReferenceEquals(a.Layer, b.Layer) && a.NodeIndex == b.NodeIndex && a.TensorIndex == b.TensorIndex;
 
         /// <inheritdoc />
         protected override IReadOnlyList<WeightInfo> DescribeWeights() => Layers.SelectMany(l => l.Weights).ToArray();

@@ -171,7 +171,7 @@ namespace RnnSharp
 
         /// <summary>A first <see cref="Embedding"/> checks its index range once on the whole data (see
         /// <see cref="InputPrecheck"/>).</summary>
-        private protected override InputPrecheck? PrecheckInputs(IEnumerable<Tensor?> inputs)
-            => layers.Count > 0 && layers[0] is Embedding embedding ? new InputPrecheck(new[] { embedding }, inputs) : null;
+        private protected override InputPrecheck? PrecheckInputs(IEnumerable<IReadOnlyList<Tensor>?> datasets)
+            => layers.Count > 0 && layers[0] is Embedding embedding ? new InputPrecheck(new[] { (embedding, 0) }, datasets) : null;
     }
 }

@@ -77,7 +77,7 @@ namespace RnnSharp.Ops
         public bool? Training { get; }
 
         /// <summary>The outputs: the output, then the states (a model's further outputs).</summary>
-        public IReadOnlyList<KerasTensor> Outputs => Result;
+        public IReadOnlyList<KerasTensor> Outputs => Result.All;
 
         /// <summary>The outputs as the call returned them.</summary>
         internal SymbolicOutput Result { get; }

@@ -13,40 +13,63 @@ namespace RnnSharp.Trainers
     /// </summary>
     public sealed class DataAdapter
     {
-        /// <summary>Creates an adapter after checking that all arrays have the same number of samples.</summary>
+        /// <summary>Creates an adapter for a model of one input and one output, after checking that all arrays have the
+        /// same number of samples.</summary>
         public DataAdapter(Tensor x, Tensor? y = null, Tensor? sampleWeight = null)
+            : this(new[] { x ?? throw new ArgumentNullException(nameof(x)) }, y is null ? null : new[] { y }, sampleWeight)
         {
-            if (x.dim() == 0) throw new ArgumentException("x must have a batch axis; received a scalar.", nameof(x));
-            long n = x.shape[0];
+        }
+
+        /// <summary>Creates an adapter for the inputs <paramref name="x"/> and targets <paramref name="y"/> (one array per
+        /// model input and output, in order), after checking that all arrays have the same number of samples (Keras's
+        /// "Data cardinality is ambiguous" error, listing each array's size).</summary>
+        public DataAdapter(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor>? y = null, Tensor? sampleWeight = null)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            if (x.Count == 0) throw new ArgumentException("x must hold at least one array.", nameof(x));
+            if (x.Any(t => t is null)) throw new ArgumentNullException(nameof(x), "x contains a null array.");
+            if (y is not null && y.Any(t => t is null)) throw new ArgumentNullException(nameof(y), "y contains a null array.");
+            if (x.Any(t => t.dim() == 0)) throw new ArgumentException("x must have a batch axis; received a scalar.", nameof(x));
+            if (y is not null && y.Any(t => t.dim() == 0)) throw new ArgumentException("y must have a batch axis; received a scalar.", nameof(y));
+            if (sampleWeight is not null && sampleWeight.dim() == 0)
+                throw new ArgumentException("sampleWeight must have a batch axis; received a scalar.", nameof(sampleWeight));
+            long n = x[0].shape[0];
+            var all = x.Concat(y ?? Array.Empty<Tensor>()).Append(sampleWeight).OfType<Tensor>();
+            if (all.Any(t => t.shape[0] != n))
+            {
+                // Keras's _check_data_cardinality.
+                var message = new System.Text.StringBuilder("Data cardinality is ambiguous:\n");
+                message.Append("  x sizes: ").Append(string.Join(", ", x.Select(t => t.shape[0]))).Append('\n');
+                if (y is not null) message.Append("  y sizes: ").Append(string.Join(", ", y.Select(t => t.shape[0]))).Append('\n');
+                if (sampleWeight is not null) message.Append("  sample_weight sizes: ").Append(sampleWeight.shape[0]).Append('\n');
+                message.Append("Make sure all arrays contain the same number of samples.");
+                throw new RnnSharp.Layers.ShapeMismatchException(message.ToString());
+            }
             if (n == 0)
-                throw new ArgumentException($"Expected input data to be non-empty: x has 0 samples (shape {ShapeUtils.Format(x.shape)}).", nameof(x));
-            if (y is not null && y.shape[0] != n)
-                throw new RnnSharp.Layers.ShapeMismatchException(
-                    $"Data cardinality is ambiguous: x sizes: {n}, y sizes: {y.shape[0]}. Make sure all arrays contain the same number of samples. " +
-                    $"(x shape {ShapeUtils.Format(x.shape)}, y shape {ShapeUtils.Format(y.shape)})");
-            if (sampleWeight is not null && (sampleWeight.dim() != 1 || sampleWeight.shape[0] != n))
+                throw new ArgumentException($"Expected input data to be non-empty: x has 0 samples (shape {ShapeUtils.Format(x[0].shape)}).", nameof(x));
+            if (sampleWeight is not null && sampleWeight.dim() != 1)
                 throw new RnnSharp.Layers.ShapeMismatchException(
                     $"sampleWeight must have shape ({n},), one weight per sample; received {ShapeUtils.Format(sampleWeight.shape)}.");
-            X = x;
-            Y = y;
+            X = x.ToArray();
+            Y = y?.ToArray();
             SampleWeight = sampleWeight;
         }
 
-        /// <summary>Inputs.</summary>
-        public Tensor X { get; }
-        /// <summary>Targets, or null (Predict).</summary>
-        public Tensor? Y { get; }
+        /// <summary>Inputs, one array per model input.</summary>
+        public IReadOnlyList<Tensor> X { get; }
+        /// <summary>Targets, one array per model output, or null (Predict).</summary>
+        public IReadOnlyList<Tensor>? Y { get; }
         /// <summary>Per-sample weights, or null.</summary>
         public Tensor? SampleWeight { get; }
         /// <summary>Number of samples.</summary>
-        public long Count => X.shape[0];
+        public long Count => X[0].shape[0];
 
         /// <summary>Number of batches of <paramref name="batchSize"/> (the last may be smaller).</summary>
         public int Steps(int batchSize) => (int)((Count + batchSize - 1) / batchSize);
 
         /// <summary>
-        /// Keras's <c>validation_split</c>: the last <paramref name="fraction"/> of the samples, before any shuffling,
-        /// become the validation data (<c>split_at = int(n * (1 - fraction))</c>).
+        /// Keras's <c>validation_split</c>: the last <paramref name="fraction"/> of the samples of every array, before any
+        /// shuffling, become the validation data (<c>split_at = int(n * (1 - fraction))</c>).
         /// </summary>
         public (DataAdapter Train, DataAdapter Validation) Split(double fraction)
         {
@@ -58,15 +81,16 @@ namespace RnnSharp.Trainers
                     $"Training data contains {Count} samples, which is not sufficient to split it into a validation and training set " +
                     $"as specified by `validationSplit={fraction}`. Either provide more data, or a different value for the `validationSplit` argument.");
             DataAdapter Part(long start, long length) => new(
-                X.narrow(0, start, length), Y?.narrow(0, start, length), SampleWeight?.narrow(0, start, length));
+                X.Select(t => t.narrow(0, start, length)).ToArray(), Y?.Select(t => t.narrow(0, start, length)).ToArray(),
+                SampleWeight?.narrow(0, start, length));
             return (Part(0, splitAt), Part(splitAt, Count - splitAt));
         }
 
         /// <summary>
         /// The batches of one epoch, in a fresh random order when <paramref name="shuffle"/> (drawn from torch's seeded
-        /// generator), moved to <paramref name="device"/>.
+        /// generator; the same order for every array), moved to <paramref name="device"/>.
         /// </summary>
-        public IEnumerable<(Tensor X, Tensor? Y, Tensor? SampleWeight)> Batches(int batchSize, bool shuffle, Device device)
+        public IEnumerable<(IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)> Batches(int batchSize, bool shuffle, Device device)
         {
             if (batchSize <= 0) throw new ArgumentException($"batchSize must be positive; received {batchSize}.", nameof(batchSize));
             Tensor? order = shuffle ? randperm(Count, dtype: ScalarType.Int64) : null;
@@ -77,14 +101,14 @@ namespace RnnSharp.Trainers
                     long length = Math.Min(batchSize, Count - start);
                     if (order is null)
                     {
-                        yield return (Move(X.narrow(0, start, length), device), Y is null ? null : Move(Y.narrow(0, start, length), device),
-                            SampleWeight is null ? null : Move(SampleWeight.narrow(0, start, length), device));
+                        Tensor Take(Tensor t) => Move(t.narrow(0, start, length), device);
+                        yield return (X.Select(Take).ToArray(), Y?.Select(Take).ToArray(), SampleWeight is null ? null : Take(SampleWeight));
                     }
                     else
                     {
                         using var index = order.narrow(0, start, length);
-                        yield return (Move(X.index_select(0, index), device), Y is null ? null : Move(Y.index_select(0, index), device),
-                            SampleWeight is null ? null : Move(SampleWeight.index_select(0, index), device));
+                        Tensor Take(Tensor t) => Move(t.index_select(0, index), device);
+                        yield return (X.Select(Take).ToArray(), Y?.Select(Take).ToArray(), SampleWeight is null ? null : Take(SampleWeight));
                     }
                 }
             }

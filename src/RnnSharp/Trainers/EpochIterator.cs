@@ -18,7 +18,7 @@ namespace RnnSharp.Trainers
         private readonly int? stepsPerEpoch;
         private readonly Device device;
         private readonly Action<string> warn;
-        private IEnumerator<(Tensor X, Tensor? Y, Tensor? SampleWeight)>? pass;
+        private IEnumerator<(IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)>? pass;
         private int stepsSeen;
 
         /// <summary>Creates the iterator.</summary>
@@ -42,7 +42,7 @@ namespace RnnSharp.Trainers
         public int NumBatches => stepsPerEpoch ?? data.Steps(batchSize);
 
         /// <summary>The batches of the next epoch, with their step index within it.</summary>
-        public IEnumerable<(int Step, Tensor X, Tensor? Y, Tensor? SampleWeight)> Epoch()
+        public IEnumerable<(int Step, IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)> Epoch()
         {
             int batches = data.Steps(batchSize);
             if (pass is null || stepsPerEpoch is null) NewPass();

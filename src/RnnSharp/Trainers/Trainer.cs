@@ -19,9 +19,11 @@ namespace RnnSharp.Trainers
     /// <c>Predict</c>, each a loop over batches that calls <see cref="TrainStep"/>, <see cref="TestStep"/> or
     /// <see cref="PredictStep"/> once per batch, with Keras's callbacks, progress bar and logs. Override the steps for a
     /// custom training loop, as in Keras (<c>class MyModel(keras.Model): def train_step(self, data): ...</c>): a step
-    /// computes with <see cref="Call"/>, <see cref="ComputeLoss"/> and the compiled <see cref="Optimizer"/>, and records
-    /// into the metrics (<see cref="LossTracker"/>, <see cref="ComputeMetrics"/>, <see cref="AdditionalMetrics"/>), which the
-    /// loop reads for its logs.
+    /// computes with <see cref="Model.Call(IReadOnlyList{Tensor}, bool)"/>, <see cref="ComputeLoss"/> and the compiled
+    /// <see cref="Optimizer"/>, and records into the metrics (<see cref="LossTracker"/>, <see cref="ComputeMetrics"/>,
+    /// <see cref="AdditionalMetrics"/>), which the loop reads for its logs. The steps take the batch as lists, one tensor
+    /// per model input (<c>x</c>) and per model output (<c>y</c>, and the predictions), in the model's order; a model of
+    /// one input and one output gets lists of one.
     /// </summary>
     /// <example>
     /// A step that adds an L2 penalty to the compiled loss and logs it:
@@ -30,7 +32,7 @@ namespace RnnSharp.Trainers
     /// {
     ///     private readonly Mean penalty = new("penalty");
     ///     protected override IEnumerable&lt;Metric&gt; AdditionalMetrics => new[] { penalty };
-    ///     public override void TrainStep(Tensor x, Tensor y, Tensor? sampleWeight)
+    ///     public override void TrainStep(IReadOnlyList&lt;Tensor&gt; x, IReadOnlyList&lt;Tensor&gt; y, Tensor? sampleWeight)
     ///     {
     ///         var yPred = Call(x, training: true);
     ///         var term = l2 * parameters().Select(p => p.square().sum()).Aggregate((a, b) => a + b);
@@ -38,9 +40,9 @@ namespace RnnSharp.Trainers
     ///         Optimizer!.ZeroGrad();
     ///         loss.backward();
     ///         Optimizer.Step();
-    ///         LossTracker.UpdateState(loss.detach(), tensor((float)x.shape[0]));
+    ///         LossTracker.UpdateState(loss.detach(), tensor((float)x[0].shape[0]));
     ///         penalty.UpdateState(term.detach());
-    ///         ComputeMetrics(x, y, yPred.detach(), sampleWeight);
+    ///         ComputeMetrics(x, y, yPred.Select(p => p.detach()).ToArray(), sampleWeight);
     ///     }
     /// }
     /// </code>
@@ -55,12 +57,23 @@ namespace RnnSharp.Trainers
         }
 
         /// <summary>
-        /// Runs the model on <paramref name="x"/>, as Keras's <c>model(x, training=...)</c>; builds it on first use. The
-        /// call goes through TorchSharp's module call, so forward hooks registered on the model run.
+        /// Runs a model of one input and one output on <paramref name="x"/>, as Keras's <c>model(x, training=...)</c>;
+        /// builds it on first use. The call goes through TorchSharp's module call, so forward hooks registered on the
+        /// model run. For a model with several inputs or outputs use
+        /// <see cref="Model.Call(IReadOnlyList{Tensor}, bool)"/>, which returns every output.
         /// </summary>
         /// <param name="x">The input batch.</param>
         /// <param name="training">Training mode (dropout active).</param>
-        public Tensor Call(Tensor x, bool training = false) => base.Call(x, null, null, training).Output;
+        /// <exception cref="InvalidOperationException">The model has several outputs.</exception>
+        public Tensor Call(Tensor x, bool training = false)
+        {
+            var outputs = AsModel().OutputNames;
+            if (outputs.Count > 1)
+                throw new InvalidOperationException(
+                    $"Model \"{Name}\" has {outputs.Count} outputs ({string.Join(", ", outputs)}), and Call(Tensor) returns one tensor. " +
+                    "Use Call(IReadOnlyList<Tensor>) (e.g. model.Call(new[] { x })), which returns one tensor per output.");
+            return base.Call(x, null, null, training).Output;
+        }
 
         /// <summary>The device of the model's weights (CPU until moved).</summary>
         public Device Device => parameters().FirstOrDefault()?.device ?? CPU;
@@ -71,10 +84,12 @@ namespace RnnSharp.Trainers
         /// <summary>The optimizer given to Compile.</summary>
         public Optimizer? Optimizer => compiled?.Optimizer;
 
-        /// <summary>The loss given to Compile.</summary>
+        /// <summary>The loss given to Compile when every output has the same one (always so with one output); null
+        /// before Compile or when the outputs have different losses (see <see cref="CompiledState.Losses"/>).</summary>
         public Loss? Loss => compiled?.Loss;
 
-        /// <summary>The compiled metrics, resolved on the first batch (Keras resolves <c>"accuracy"</c> from the shapes).</summary>
+        /// <summary>The compiled metrics of every output, in output order, resolved on the first batch (Keras resolves
+        /// <c>"accuracy"</c> from the shapes).</summary>
         public IReadOnlyList<Metric> Metrics => compiled?.Metrics ?? Array.Empty<Metric>();
 
         /// <summary>
@@ -96,18 +111,111 @@ namespace RnnSharp.Trainers
         /// <summary>
         /// Configures the model for training, as Keras's <c>compile</c>: optimizer and loss by Keras name or object
         /// (default optimizer <c>rmsprop</c>), metrics by Keras name (<c>"accuracy"</c>/<c>"acc"</c>, <c>"mae"</c>, ...).
+        /// For a model with several outputs the loss and the metrics apply to every output, as Keras broadcasts them:
+        /// the logs then hold each output's loss (<c>dense_loss</c>) and metrics (<c>dense_mae</c>).
         /// </summary>
+        /// <param name="optimizer">The optimizer; null is <c>rmsprop</c>.</param>
+        /// <param name="loss">The loss (required).</param>
+        /// <param name="metrics">Metric names, for every output.</param>
+        /// <exception cref="ArgumentException">No loss, or an unknown name.</exception>
         public void Compile(Optimizer? optimizer = null, Loss? loss = null, IEnumerable<string>? metrics = null)
-            => SetCompiled(optimizer, loss, metrics?.ToArray() ?? Array.Empty<string>(), null);
-
-        /// <summary>Compile with metric objects (e.g. <c>new BinaryAccuracy(threshold: 0.7)</c>).</summary>
-        public void Compile(Optimizer? optimizer, Loss? loss, IEnumerable<Metric> metrics)
-            => SetCompiled(optimizer, loss, Array.Empty<string>(), metrics.ToArray());
-
-        private void SetCompiled(Optimizer? optimizer, Loss? loss, IReadOnlyList<string> names, IReadOnlyList<Metric>? objects)
         {
-            var state = new CompiledState(optimizer ?? "rmsprop",
-                loss ?? throw new ArgumentException("Compile needs a loss, e.g. loss: \"binary_crossentropy\".", nameof(loss)), names, objects);
+            var outputs = AsModel().OutputNames;
+            var names = metrics?.ToArray() ?? Array.Empty<string>();
+            SetCompiled(optimizer, outputs, Enumerable.Repeat(loss, outputs.Count).ToArray(), null,
+                outputs.Select(_ => (IReadOnlyList<string>)names).ToArray(), null);
+        }
+
+        /// <summary>Compile with metric objects (e.g. <c>new BinaryAccuracy(threshold: 0.7)</c>), for a model with one
+        /// output (an object keeps one state, so it cannot serve several outputs: give those metric names).</summary>
+        /// <param name="optimizer">The optimizer; null is <c>rmsprop</c>.</param>
+        /// <param name="loss">The loss (required).</param>
+        /// <param name="metrics">The metrics.</param>
+        /// <exception cref="ArgumentException">No loss, or metric objects for a model with several outputs.</exception>
+        public void Compile(Optimizer? optimizer, Loss? loss, IEnumerable<Metric> metrics)
+        {
+            ArgumentNullException.ThrowIfNull(metrics);
+            var outputs = AsModel().OutputNames;
+            var objects = metrics.ToArray();
+            if (outputs.Count > 1 && objects.Length > 0)
+                throw new ArgumentException(
+                    $"Model \"{Name}\" has {outputs.Count} outputs ({string.Join(", ", outputs)}): a metric object keeps one state and cannot serve " +
+                    "several outputs. Give metric names, which each output resolves for itself.", nameof(metrics));
+            SetCompiled(optimizer, outputs, Enumerable.Repeat(loss, outputs.Count).ToArray(), null,
+                outputs.Select(_ => (IReadOnlyList<string>)Array.Empty<string>()).ToArray(), objects);
+        }
+
+        /// <summary>
+        /// Compile with a loss, a loss weight and metrics per output, in the model's output order (<see cref="Model.OutputNames"/>),
+        /// as Keras's <c>compile(loss=[...], loss_weights=[...], metrics=[[...], [...]])</c>. The total loss minimised is
+        /// Σ lossWeights[i] · loss[i]; an output whose loss is null gets none (Keras allows <c>None</c>).
+        /// </summary>
+        /// <param name="optimizer">The optimizer; null is <c>rmsprop</c>.</param>
+        /// <param name="loss">One loss per output (null entries: no loss for that output; at least one is needed).</param>
+        /// <param name="lossWeights">One weight per output; null is 1 for every output.</param>
+        /// <param name="metrics">One list of metric names per output (null or empty: none); null is none at all.</param>
+        /// <exception cref="ArgumentException">A list does not have one entry per output, or no output has a loss.</exception>
+        public void Compile(Optimizer? optimizer, IReadOnlyList<Loss?> loss, IReadOnlyList<double>? lossWeights = null,
+            IReadOnlyList<IReadOnlyList<string>>? metrics = null)
+        {
+            ArgumentNullException.ThrowIfNull(loss);
+            var outputs = AsModel().OutputNames;
+            CheckOnePerOutput(outputs, loss.Count, "loss", "losses", nameof(loss));
+            if (lossWeights is not null) CheckOnePerOutput(outputs, lossWeights.Count, "lossWeights", "loss weights", nameof(lossWeights));
+            if (metrics is not null) CheckOnePerOutput(outputs, metrics.Count, "metrics", "metric lists", nameof(metrics));
+            SetCompiled(optimizer, outputs, loss, lossWeights,
+                outputs.Select((_, i) => metrics?[i] ?? Array.Empty<string>()).ToArray(), null);
+        }
+
+        /// <summary>
+        /// Compile with losses, loss weights and metrics by output name (<see cref="Model.OutputNames"/>), as Keras's
+        /// <c>compile(loss={"out_a": ...}, loss_weights={...}, metrics={...})</c>. An output left out (or given a null
+        /// loss) gets no loss, one without a weight weighs 1, one without metrics gets none.
+        /// </summary>
+        /// <param name="optimizer">The optimizer; null is <c>rmsprop</c>.</param>
+        /// <param name="loss">Losses by output name (at least one).</param>
+        /// <param name="lossWeights">Loss weights by output name, or null.</param>
+        /// <param name="metrics">Metric names by output name, or null.</param>
+        /// <exception cref="ArgumentException">A name is not an output's, or no output has a loss.</exception>
+        public void Compile(Optimizer? optimizer, IReadOnlyDictionary<string, Loss?> loss, IReadOnlyDictionary<string, double>? lossWeights = null,
+            IReadOnlyDictionary<string, IReadOnlyList<string>>? metrics = null)
+        {
+            ArgumentNullException.ThrowIfNull(loss);
+            var outputs = AsModel().OutputNames;
+            CheckOutputKeys(outputs, loss.Keys, nameof(loss));
+            if (lossWeights is not null) CheckOutputKeys(outputs, lossWeights.Keys, nameof(lossWeights));
+            if (metrics is not null) CheckOutputKeys(outputs, metrics.Keys, nameof(metrics));
+            SetCompiled(optimizer, outputs,
+                outputs.Select(n => loss.GetValueOrDefault(n)).ToArray(),
+                lossWeights is null ? null : outputs.Select(n => lossWeights.TryGetValue(n, out double w) ? w : 1.0).ToArray(),
+                outputs.Select(n => metrics?.GetValueOrDefault(n) ?? Array.Empty<string>()).ToArray(), null);
+        }
+
+        private void CheckOnePerOutput(IReadOnlyList<string> outputs, int count, string argument, string what, string paramName)
+        {
+            if (count != outputs.Count)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"When passing a list as {argument}, it should have one entry per model output. Model \"{Name}\" has {outputs.Count} " +
+                    $"output{(outputs.Count == 1 ? "" : "s")} ({string.Join(", ", outputs)}), but you passed {count} {what}."), paramName);
+        }
+
+        // Keras 2's compile_utils.map_to_output_names.
+        private static void CheckOutputKeys(IReadOnlyList<string> outputs, IEnumerable<string> keys, string paramName)
+        {
+            var unknown = keys.Where(k => !outputs.Contains(k)).ToArray();
+            if (unknown.Length > 0)
+                throw new ArgumentException(
+                    $"Found unexpected keys that do not correspond to any Model output: [{string.Join(", ", unknown.Select(k => $"'{k}'"))}]. " +
+                    $"Expected: [{string.Join(", ", outputs.Select(k => $"'{k}'"))}]", paramName);
+        }
+
+        private void SetCompiled(Optimizer? optimizer, IReadOnlyList<string> outputs, IReadOnlyList<Loss?> losses, IReadOnlyList<double>? lossWeights,
+            IReadOnlyList<IReadOnlyList<string>> metricNames, IReadOnlyList<Metric>? metricObjects)
+        {
+            if (losses.All(l => l is null))
+                throw new ArgumentException("Compile needs a loss, e.g. loss: \"binary_crossentropy\".", "loss");
+            var state = new CompiledState(optimizer ?? "rmsprop", outputs, losses,
+                lossWeights ?? Enumerable.Repeat(1.0, outputs.Count).ToArray(), metricNames, metricObjects);
             compiled?.Dispose();
             compiled = state;
             LearningRateHolder = state.Optimizer;
@@ -116,7 +224,7 @@ namespace RnnSharp.Trainers
         private CompiledState RequireCompiled()
             => compiled ?? throw new InvalidOperationException("You must call `Compile()` before using the model for training or evaluation.");
 
-        /// <summary>The running mean of the loss that the steps update and the logs report as <c>loss</c>.</summary>
+        /// <summary>The running mean of the total loss that the steps update and the logs report as <c>loss</c>.</summary>
         protected Mean LossTracker => RequireCompiled().LossTracker;
 
         /// <summary>Metrics a subclass tracks beyond the loss and the compiled metrics (e.g. a penalty its
@@ -126,62 +234,114 @@ namespace RnnSharp.Trainers
         /// <summary>
         /// One training step on a batch, as Keras's <c>train_step</c>: the forward pass in training mode, the compiled
         /// loss, one optimizer step, then the loss tracker and the compiled metrics. Override it for a custom step. The
-        /// loop checked a first <c>Embedding</c>'s index range on the whole data before the first batch, so calls made
-        /// inside a step skip that check (see <see cref="InputPrecheck"/>).
+        /// loop checked the index range of the <c>Embedding</c>s that read a model input on the whole data before the
+        /// first batch, so calls made inside a step skip that check (see <see cref="InputPrecheck"/>).
         /// </summary>
-        /// <param name="x">The batch's inputs, on the model's device.</param>
-        /// <param name="y">The batch's targets.</param>
-        /// <param name="sampleWeight">Per-sample weights (from <c>sampleWeight</c> and <c>classWeight</c>), or null.</param>
-        public virtual void TrainStep(Tensor x, Tensor y, Tensor? sampleWeight)
+        /// <param name="x">The batch's inputs, one tensor per model input, on the model's device.</param>
+        /// <param name="y">The batch's targets, one tensor per model output.</param>
+        /// <param name="sampleWeight">Per-sample weights (from <c>sampleWeight</c> and <c>classWeight</c>), applied to
+        /// every output, or null.</param>
+        public virtual void TrainStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
         {
-            var prediction = Call(x, training: true);
+            var prediction = CallAll(x, training: true);
             var loss = ComputeLoss(x, y, prediction, sampleWeight, training: true);
             var optimizer = RequireCompiled().Optimizer;
             optimizer.ZeroGrad();
             loss.backward();
             optimizer.Step();
-            TrackLoss(loss.detach(), x.shape[0]);
-            ComputeMetrics(x, y, prediction.detach(), sampleWeight);
+            TrackLoss(loss.detach(), x[0].shape[0]);
+            ComputeMetrics(x, y, prediction.Select(p => p.detach()).ToArray(), sampleWeight);
         }
 
         /// <summary>One evaluation step on a batch (run without gradients), as Keras's <c>test_step</c>: the forward pass
         /// in inference mode, the compiled loss, the loss tracker and the compiled metrics.</summary>
-        /// <param name="x">The batch's inputs, on the model's device.</param>
-        /// <param name="y">The batch's targets.</param>
+        /// <param name="x">The batch's inputs, one tensor per model input, on the model's device.</param>
+        /// <param name="y">The batch's targets, one tensor per model output.</param>
         /// <param name="sampleWeight">Per-sample weights, or null.</param>
-        public virtual void TestStep(Tensor x, Tensor y, Tensor? sampleWeight)
+        public virtual void TestStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
         {
-            var prediction = Call(x, training: false);
+            var prediction = CallAll(x, training: false);
             var loss = ComputeLoss(x, y, prediction, sampleWeight, training: false);
-            TrackLoss(loss, x.shape[0]);
+            TrackLoss(loss, x[0].shape[0]);
             ComputeMetrics(x, y, prediction, sampleWeight);
         }
 
         /// <summary>One prediction step on a batch (run without gradients), as Keras's <c>predict_step</c>: the forward
-        /// pass in inference mode.</summary>
-        /// <param name="x">The batch's inputs, on the model's device.</param>
-        public virtual Tensor PredictStep(Tensor x) => Call(x, training: false);
+        /// pass in inference mode; returns one tensor per model output.</summary>
+        /// <param name="x">The batch's inputs, one tensor per model input, on the model's device.</param>
+        public virtual IReadOnlyList<Tensor> PredictStep(IReadOnlyList<Tensor> x) => CallAll(x, training: false);
 
-        /// <summary>The loss of a batch, as Keras's <c>compute_loss</c>: the compiled loss of <paramref name="yPred"/>
-        /// against <paramref name="y"/>, weighted by <paramref name="sampleWeight"/>.</summary>
+        /// <summary>
+        /// The total loss of a batch, as Keras's <c>compute_loss</c> (Keras 2's <c>compiled_loss</c>): Σ lossWeight_i ·
+        /// loss_i over the outputs that have a loss, each output's compiled loss of <paramref name="yPred"/>[i] against
+        /// <paramref name="y"/>[i] weighted by <paramref name="sampleWeight"/>. For a model with several outputs it also
+        /// records each output's unweighted loss into that output's loss tracker (logged as <c>{output}_loss</c>), as
+        /// Keras 2's compiled loss does; the total goes to <see cref="LossTracker"/> through the step.
+        /// </summary>
         /// <param name="x">The batch's inputs (unused by the compiled loss; there for overrides).</param>
-        /// <param name="y">The targets.</param>
-        /// <param name="yPred">The predictions.</param>
-        /// <param name="sampleWeight">Per-sample weights, or null.</param>
+        /// <param name="y">The targets, one per output.</param>
+        /// <param name="yPred">The predictions, one per output.</param>
+        /// <param name="sampleWeight">Per-sample weights, applied to every output, or null.</param>
         /// <param name="training">Whether the loss is for a training step.</param>
-        public virtual Tensor ComputeLoss(Tensor x, Tensor y, Tensor yPred, Tensor? sampleWeight = null, bool training = true)
-            => RequireCompiled().Loss.Call(y, yPred, sampleWeight);
-
-        /// <summary>Updates the compiled metrics with a batch, as Keras's <c>compute_metrics</c> (the loss tracker is
-        /// updated by the step itself).</summary>
-        /// <param name="x">The batch's inputs.</param>
-        /// <param name="y">The targets.</param>
-        /// <param name="yPred">The predictions (detached).</param>
-        /// <param name="sampleWeight">Per-sample weights, or null.</param>
-        public virtual void ComputeMetrics(Tensor x, Tensor y, Tensor yPred, Tensor? sampleWeight = null)
+        /// <exception cref="ArgumentException">The targets or predictions are not one per output.</exception>
+        public virtual Tensor ComputeLoss(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, IReadOnlyList<Tensor> yPred, Tensor? sampleWeight = null, bool training = true)
         {
-            foreach (var metric in RequireCompiled().Resolve(y, yPred))
-                metric.UpdateState(y, yPred, sampleWeight);
+            ArgumentNullException.ThrowIfNull(y);
+            ArgumentNullException.ThrowIfNull(yPred);
+            var state = RequireCompiled();
+            CheckPerOutput(state, y.Count, "targets", nameof(y));
+            CheckPerOutput(state, yPred.Count, "predictions", nameof(yPred));
+            Tensor? total = null;
+            for (int i = 0; i < state.Losses.Count; i++)
+            {
+                if (state.Losses[i] is not { } loss) continue;
+                var value = loss.Call(y[i], yPred[i], sampleWeight);
+                if (state.OutputLossTrackers[i] is { } tracker)
+                {
+                    using var detached = value.detach();
+                    using var batch = tensor((float)y[i].shape[0], device: value.device);
+                    tracker.UpdateState(detached, batch);
+                }
+                var weighted = state.LossWeights[i] == 1.0 ? value : value * state.LossWeights[i];
+                total = total is null ? weighted : total + weighted;
+            }
+            return total!;
+        }
+
+        /// <summary>Updates the compiled metrics of every output with a batch, as Keras's <c>compute_metrics</c> (the
+        /// loss tracker is updated by the step itself).</summary>
+        /// <param name="x">The batch's inputs.</param>
+        /// <param name="y">The targets, one per output.</param>
+        /// <param name="yPred">The predictions (detached), one per output.</param>
+        /// <param name="sampleWeight">Per-sample weights, applied to every output, or null.</param>
+        /// <exception cref="ArgumentException">The targets or predictions are not one per output.</exception>
+        public virtual void ComputeMetrics(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, IReadOnlyList<Tensor> yPred, Tensor? sampleWeight = null)
+        {
+            ArgumentNullException.ThrowIfNull(y);
+            ArgumentNullException.ThrowIfNull(yPred);
+            var state = RequireCompiled();
+            CheckPerOutput(state, y.Count, "targets", nameof(y));
+            CheckPerOutput(state, yPred.Count, "predictions", nameof(yPred));
+            var metrics = state.Resolve(y, yPred);
+            for (int i = 0; i < metrics.Count; i++)
+                foreach (var metric in metrics[i])
+                    metric.UpdateState(y[i], yPred[i], sampleWeight);
+        }
+
+        private void CheckPerOutput(CompiledState state, int count, string what, string paramName)
+        {
+            if (count != state.OutputNames.Count)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Model \"{Name}\" has {state.OutputNames.Count} output{(state.OutputNames.Count == 1 ? "" : "s")} ({string.Join(", ", state.OutputNames)}); received {count} {what}."),
+                    paramName);
+        }
+
+        // The forward pass of the steps: every output of the model.
+        private IReadOnlyList<Tensor> CallAll(IReadOnlyList<Tensor> x, bool training)
+        {
+            var outputs = AsModel().Call(x, training);
+            int count = AsModel().OutputNames.Count;
+            return outputs.Count > count ? outputs.Take(count).ToArray() : outputs;
         }
 
         // Keras weights the running loss by the batch size, so the epoch loss is the per-sample mean.
@@ -191,21 +351,26 @@ namespace RnnSharp.Trainers
             LossTracker.UpdateState(loss, weight);
         }
 
-        /// <summary>The current value of every tracked metric: <c>loss</c>, the compiled metrics, then
-        /// <see cref="AdditionalMetrics"/> (Keras's <c>get_metrics_result</c>); reads each from the device.</summary>
+        /// <summary>The current value of every tracked metric, as Keras 2 orders them: <c>loss</c> (the weighted total),
+        /// for a model with several outputs each output's loss (<c>{output}_loss</c>, unweighted), each output's compiled
+        /// metrics in output order (<c>{output}_{metric}</c> with several outputs), then <see cref="AdditionalMetrics"/>
+        /// (Keras's <c>get_metrics_result</c>); reads each from the device.</summary>
         public Dictionary<string, double> GetMetricsResult()
         {
             var state = RequireCompiled();
             var logs = new Dictionary<string, double> { ["loss"] = state.LossTracker.ResultValue() };
+            foreach (var tracker in state.OutputLossTrackers)
+                if (tracker is not null) logs[tracker.Name] = tracker.ResultValue();
             foreach (var metric in state.Metrics.Concat(AdditionalMetrics)) logs[metric.Name] = metric.ResultValue();
             return logs;
         }
 
-        /// <summary>Resets the loss tracker, the compiled metrics and <see cref="AdditionalMetrics"/>.</summary>
+        /// <summary>Resets the loss trackers, the compiled metrics and <see cref="AdditionalMetrics"/>.</summary>
         public void ResetMetrics()
         {
             if (compiled is null) return;
             compiled.LossTracker.ResetState();
+            foreach (var tracker in compiled.OutputLossTrackers) tracker?.ResetState();
             foreach (var metric in compiled.Metrics.Concat(AdditionalMetrics)) metric.ResetState();
         }
 
@@ -213,15 +378,18 @@ namespace RnnSharp.Trainers
         /// Input checks the model makes per batch, made once on the whole data instead (see <see cref="InputPrecheck"/>),
         /// or null when it has none.
         /// </summary>
-        private protected virtual InputPrecheck? PrecheckInputs(IEnumerable<Tensor?> inputs) => null;
+        /// <param name="datasets">The inputs of each data set of the run (one array per model input; null entries skipped).</param>
+        private protected virtual InputPrecheck? PrecheckInputs(IEnumerable<IReadOnlyList<Tensor>?> datasets) => null;
 
         /// <summary>
         /// Trains the model, as Keras's <c>fit</c>: <paramref name="epochs"/> epochs of (shuffled) batches, each through
         /// <see cref="TrainStep"/>; validation on <paramref name="validationData"/> or the last
         /// <paramref name="validationSplit"/> of the data; Keras's progress output and callbacks.
         /// </summary>
-        /// <param name="x">The inputs: a tensor or a .NET array.</param>
-        /// <param name="y">The targets.</param>
+        /// <param name="x">The inputs: a tensor or a .NET array, or for a model with several inputs a list of them in
+        /// input order or a dictionary by input name (<see cref="ArrayLike"/>).</param>
+        /// <param name="y">The targets, likewise: one array, or one per output (a list in output order or a dictionary
+        /// by output name).</param>
         /// <param name="batchSize">Samples per batch; null is 32 (or, with <paramref name="stepsPerEpoch"/>, the data
         /// divided into that many batches, as Keras).</param>
         /// <param name="epochs">The epoch to stop after (the last is <c>epochs - 1</c>).</param>
@@ -230,15 +398,18 @@ namespace RnnSharp.Trainers
         /// <param name="validationSplit">Fraction of the data, taken from its end before shuffling, to validate on.</param>
         /// <param name="validationData">Data to validate on at the end of each epoch (wins over <paramref name="validationSplit"/>).</param>
         /// <param name="shuffle">Reshuffle the training data for each pass.</param>
-        /// <param name="classWeight">Weights by class index that scale each sample's loss.</param>
-        /// <param name="sampleWeight">Per-sample weights, <c>(samples)</c>.</param>
+        /// <param name="classWeight">Weights by class index that scale each sample's loss (a model with one output, as
+        /// in Keras).</param>
+        /// <param name="sampleWeight">Per-sample weights, <c>(samples)</c>, applied to every output.</param>
         /// <param name="initialEpoch">The epoch to start at (to resume a run).</param>
         /// <param name="stepsPerEpoch">Batches per epoch; the pass over the data then carries over between epochs.</param>
         /// <param name="validationSteps">Validation batches per validation run (from the first), or null for all.</param>
         /// <param name="validationBatchSize">Samples per validation batch; null is <paramref name="batchSize"/>.</param>
         /// <param name="validationFreq">Validate after every this many epochs.</param>
         /// <returns>The <see cref="History"/> of per-epoch logs.</returns>
-        /// <exception cref="ArgumentException">A count or size is not positive (<paramref name="initialEpoch"/>: negative).</exception>
+        /// <exception cref="ArgumentException">A count or size is not positive (<paramref name="initialEpoch"/>: negative),
+        /// the data does not have one array per input or output (or not their names), the arrays do not all have the same
+        /// number of samples, or <paramref name="classWeight"/> is given for a model with several outputs.</exception>
         public History Fit(
             ArrayLike x, ArrayLike y, int? batchSize = null, int epochs = 1, int verbose = 1, IEnumerable<Callback>? callbacks = null,
             double validationSplit = 0.0, (ArrayLike X, ArrayLike Y)? validationData = null, bool shuffle = true,
@@ -255,10 +426,13 @@ namespace RnnSharp.Trainers
             CheckPositive(nameof(validationSteps), validationSteps);
             CheckPositive(nameof(validationBatchSize), validationBatchSize);
             CheckPositive(nameof(validationFreq), validationFreq);
-            using var owned = new OwnedTensors();
-            var data = new DataAdapter(owned.Take(x), owned.Take(y), owned.TakeOrNull(sampleWeight));
+            var outputs = RequireCompiled().OutputNames;
+            if (classWeight is not null && outputs.Count > 1)
+                throw new ArgumentException("`classWeight` is only supported for Models with a single output.", nameof(classWeight));
+            using var owned = new OwnedTensors(this);
+            var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
             DataAdapter? validation = null;
-            if (validationData is { } vd) validation = new DataAdapter(owned.Take(vd.X), owned.Take(vd.Y));
+            if (validationData is { } vd) validation = new DataAdapter(owned.Inputs(vd.X), owned.Targets(vd.Y));
             else if (validationSplit > 0) (data, validation) = data.Split(validationSplit);
             BuildFor(data.X);
             var optimizer = RequireCompiled().Optimizer;
@@ -285,10 +459,8 @@ namespace RnnSharp.Trainers
                     using (var scope = NewDisposeScope())
                     using (precheck?.Exempt())
                     {
-                        scope.Attach(xb);
-                        if (yb is not null) scope.Attach(yb);
-                        if (wb is not null) scope.Attach(wb);
-                        TrainStep(xb, yb!, WeightsFor(yb!, wb, classWeight));
+                        Attach(scope, xb, yb, wb);
+                        TrainStep(xb, yb!, WeightsFor(yb![0], wb, classWeight));
                     }
                     list.OnTrainBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
                     if (StopTraining) break;
@@ -311,14 +483,16 @@ namespace RnnSharp.Trainers
         /// The loss and metric values on the given data, computed in batches through <see cref="TestStep"/>, as Keras's
         /// <c>evaluate(..., return_dict=True)</c>.
         /// </summary>
-        /// <param name="x">The inputs: a tensor or a .NET array.</param>
-        /// <param name="y">The targets.</param>
+        /// <param name="x">The inputs: a tensor or a .NET array, or a list or dictionary of them (see <see cref="Fit"/>).</param>
+        /// <param name="y">The targets, one array or one per output.</param>
         /// <param name="batchSize">Samples per batch; null is 32 (or the data divided into <paramref name="steps"/> batches).</param>
         /// <param name="verbose">0 silent, 1 progress bar.</param>
-        /// <param name="sampleWeight">Per-sample weights, <c>(samples)</c>.</param>
+        /// <param name="sampleWeight">Per-sample weights, <c>(samples)</c>, applied to every output.</param>
         /// <param name="steps">Batches to evaluate (from the first), or null for all.</param>
         /// <param name="callbacks">Callbacks, called in order.</param>
-        /// <exception cref="ArgumentException">A count or size is not positive.</exception>
+        /// <returns>The same keys as <see cref="Fit"/>'s logs (<see cref="GetMetricsResult"/>).</returns>
+        /// <exception cref="ArgumentException">A count or size is not positive, or the data does not fit the model's
+        /// inputs and outputs.</exception>
         public Dictionary<string, double> Evaluate(
             ArrayLike x, ArrayLike y, int? batchSize = null, int verbose = 1, ArrayLike? sampleWeight = null, int? steps = null,
             IEnumerable<Callback>? callbacks = null)
@@ -328,8 +502,8 @@ namespace RnnSharp.Trainers
             RequireCompiled();
             CheckPositive(nameof(batchSize), batchSize);
             CheckPositive(nameof(steps), steps);
-            using var owned = new OwnedTensors();
-            var data = new DataAdapter(owned.Take(x), owned.Take(y), owned.TakeOrNull(sampleWeight));
+            using var owned = new OwnedTensors(this);
+            var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
             BuildFor(data.X);
             var precheck = PrecheckInputs(new[] { data.X });
             using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
@@ -357,9 +531,7 @@ namespace RnnSharp.Trainers
                     using (no_grad())
                     using (precheck?.Exempt())
                     {
-                        scope.Attach(xb);
-                        scope.Attach(yb!);
-                        if (wb is not null) scope.Attach(wb);
+                        Attach(scope, xb, yb, wb);
                         TestStep(xb, yb!, wb);
                     }
                     list.OnTestBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
@@ -376,30 +548,78 @@ namespace RnnSharp.Trainers
 
         /// <summary>
         /// Predictions for <paramref name="x"/> in input order, computed in batches through <see cref="PredictStep"/>
-        /// without gradient tracking, as a CPU tensor (Keras returns NumPy arrays).
+        /// without gradient tracking, as a CPU tensor (Keras returns NumPy arrays), for a model with one output (see
+        /// <see cref="Predict(IReadOnlyList{Tensor}, int?, int, int?, IEnumerable{Callback}?)"/> for several).
         /// </summary>
-        /// <param name="x">The inputs: a tensor or a .NET array.</param>
+        /// <param name="x">The inputs: a tensor or a .NET array, or a list or dictionary of them for a model with several
+        /// inputs (<see cref="ArrayLike"/>).</param>
         /// <param name="batchSize">Samples per batch; null is 32 (or the data divided into <paramref name="steps"/> batches).</param>
         /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
         /// <param name="steps">Batches to predict (from the first), or null for all.</param>
         /// <param name="callbacks">Callbacks, called in order.</param>
-        /// <exception cref="ArgumentException">A count or size is not positive.</exception>
+        /// <exception cref="ArgumentException">A count or size is not positive, or the data does not fit the model's inputs.</exception>
+        /// <exception cref="InvalidOperationException">The model has several outputs.</exception>
         public Tensor Predict(ArrayLike x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
         {
             ArgumentNullException.ThrowIfNull(x);
+            var outputs = AsModel().OutputNames;
+            if (outputs.Count > 1)
+                throw new InvalidOperationException(
+                    $"Model \"{Name}\" has {outputs.Count} outputs ({string.Join(", ", outputs)}), and Predict(ArrayLike) returns one tensor. " +
+                    "Use Predict(IReadOnlyList<Tensor>) or Predict(Tensor[]), which return one tensor per output.");
+            var results = PredictAll(x, batchSize, verbose, steps, callbacks);
+            if (results.Count == 1) return results[0];
+            foreach (var result in results) result.Dispose();
+            throw new InvalidOperationException(
+                $"PredictStep of model \"{Name}\" returned {results.Count} tensors, and Predict(ArrayLike) returns one tensor. " +
+                "Use Predict(IReadOnlyList<Tensor>), which returns one tensor per output.");
+        }
+
+        /// <summary>
+        /// Predictions of a model with several inputs or outputs, as Keras's <c>predict([a, b])</c>: one tensor per
+        /// model input in <paramref name="x"/> (in <see cref="Model.InputNames"/> order), and one CPU tensor per model
+        /// output returned, in <see cref="Model.OutputNames"/> order, computed in batches through
+        /// <see cref="PredictStep"/> without gradient tracking. Works for a model of one output too (a list of one).
+        /// </summary>
+        /// <param name="x">The inputs, one tensor per model input.</param>
+        /// <param name="batchSize">Samples per batch; null is 32 (or the data divided into <paramref name="steps"/> batches).</param>
+        /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
+        /// <param name="steps">Batches to predict (from the first), or null for all.</param>
+        /// <param name="callbacks">Callbacks, called in order.</param>
+        /// <exception cref="ArgumentException">A count or size is not positive, or <paramref name="x"/> does not have one
+        /// tensor per input.</exception>
+        public IReadOnlyList<Tensor> Predict(IReadOnlyList<Tensor> x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
+        {
+            ArgumentNullException.ThrowIfNull(x);
+            return PredictAll(ArrayLike.List(x.Select(t => (ArrayLike)t).ToArray()), batchSize, verbose, steps, callbacks);
+        }
+
+        /// <summary>The same as <see cref="Predict(IReadOnlyList{Tensor}, int?, int, int?, IEnumerable{Callback}?)"/>,
+        /// so that <c>model.Predict(new[] { a, b })</c> picks it.</summary>
+        /// <param name="x">The inputs, one tensor per model input.</param>
+        /// <param name="batchSize">Samples per batch; null is 32.</param>
+        /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
+        /// <param name="steps">Batches to predict (from the first), or null for all.</param>
+        /// <param name="callbacks">Callbacks, called in order.</param>
+        public IReadOnlyList<Tensor> Predict(Tensor[] x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
+            => Predict((IReadOnlyList<Tensor>)x, batchSize, verbose, steps, callbacks);
+
+        // Predict's loop: one CPU tensor per tensor PredictStep returns.
+        private IReadOnlyList<Tensor> PredictAll(ArrayLike x, int? batchSize, int verbose, int? steps, IEnumerable<Callback>? callbacks)
+        {
             CheckPositive(nameof(batchSize), batchSize);
             CheckPositive(nameof(steps), steps);
-            using var owned = new OwnedTensors();
-            var input = owned.Take(x);
-            var data = new DataAdapter(input);
-            BuildFor(input);
-            var precheck = PrecheckInputs(new[] { input });
+            using var owned = new OwnedTensors(this);
+            var inputs = owned.Inputs(x);
+            var data = new DataAdapter(inputs);
+            BuildFor(inputs);
+            var precheck = PrecheckInputs(new[] { inputs });
             using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
             var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(), parameters: new CallbackParams(1, iterator.NumBatches, verbose));
             bool wasTraining = training;
             eval();
-            var parts = new List<Tensor>();
-            Tensor? result = null;
+            List<List<Tensor>>? parts = null;
+            Tensor[]? results = null;
             try
             {
                 list.OnPredictBegin();
@@ -408,32 +628,42 @@ namespace RnnSharp.Trainers
                     foreach (var (step, xb, _, _) in iterator.Epoch())
                     {
                         list.OnPredictBatchBegin(step);
-                        Tensor y;
+                        IReadOnlyList<Tensor> ys;
                         using (precheck?.Exempt())
-                            y = PredictStep(xb);
-                        if (y.device_type == DeviceType.CPU)
+                            ys = PredictStep(xb);
+                        parts ??= ys.Select(_ => new List<Tensor>()).ToList();
+                        if (ys.Count != parts.Count)
+                            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                                $"PredictStep of model \"{Name}\" returned {ys.Count} tensors for batch {step}, {parts.Count} for the first batch."));
+                        for (int i = 0; i < ys.Count; i++)
                         {
-                            parts.Add(y);
+                            var y = ys[i];
+                            if (y.device_type == DeviceType.CPU)
+                            {
+                                parts[i].Add(y);
+                            }
+                            else
+                            {
+                                parts[i].Add(y.cpu());
+                                if (!ys.Take(i).Any(p => ReferenceEquals(p, y))) y.Dispose();
+                            }
                         }
-                        else
-                        {
-                            parts.Add(y.cpu());
-                            y.Dispose();
-                        }
-                        // The batch is ours to free, unless the step returned it as its prediction (Keras allows that).
-                        if (!ReferenceEquals(xb, input) && !ReferenceEquals(xb, y)) xb.Dispose();
+                        // The batch is ours to free, unless the step returned it as a prediction (Keras allows that).
+                        foreach (var t in xb)
+                            if (!inputs.Any(input => ReferenceEquals(input, t)) && !ys.Any(p => ReferenceEquals(p, t))) t.Dispose();
                         list.OnPredictBatchEnd(step, null);
                     }
                 }
                 list.OnPredictEnd();
-                result = parts.Count == 1 ? parts[0] : cat(parts, 0);
-                return result;
+                results = parts!.Select(p => p.Count == 1 ? p[0] : cat(p, 0)).ToArray();
+                return results;
             }
             finally
             {
-                // The batch outputs are copied into the result: release them now rather than at finalisation.
-                foreach (var part in parts)
-                    if (!ReferenceEquals(part, result)) part.Dispose();
+                // The batch outputs are copied into the results: release them now rather than at finalisation.
+                var kept = new HashSet<Tensor>(results ?? Array.Empty<Tensor>(), ReferenceEqualityComparer.Instance);
+                foreach (var part in parts?.SelectMany(p => p) ?? Enumerable.Empty<Tensor>())
+                    if (!kept.Contains(part)) part.Dispose();
                 train(wasTraining);
             }
         }
@@ -445,10 +675,21 @@ namespace RnnSharp.Trainers
                 ? barDraws
                 : c.GetType().GetMethod(batchEndHook, new[] { typeof(int), typeof(IDictionary<string, double>) })!.DeclaringType != typeof(Callback));
 
-        // Keras builds a model that is not built yet from the data's shape, any batch size.
-        private void BuildFor(Tensor x)
+        // Keras builds a model that is not built yet from the data's shapes, any batch size.
+        private void BuildFor(IReadOnlyList<Tensor> x)
         {
-            if (!Built) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(x)));
+            if (Built) return;
+            if (x.Count == 1) Build(ShapeUtils.WithUnknownBatch(ShapeUtils.Of(x[0])));
+            else Build(x.Select(t => ShapeUtils.WithUnknownBatch(ShapeUtils.Of(t))).ToArray());
+        }
+
+        // A step's batch is freed with the step's dispose scope.
+        private static void Attach(DisposeScope scope, IReadOnlyList<Tensor> x, IReadOnlyList<Tensor>? y, Tensor? sampleWeight)
+        {
+            foreach (var t in x) scope.Attach(t);
+            if (y is not null)
+                foreach (var t in y) scope.Attach(t);
+            if (sampleWeight is not null) scope.Attach(sampleWeight);
         }
 
         private static int ResolveBatchSize(int? batchSize, long samples, int? steps)
@@ -491,19 +732,29 @@ namespace RnnSharp.Trainers
             return sampleWeight is null ? weights : weights * sampleWeight;
         }
 
-        // The tensors made from .NET arrays for one run, freed when it ends.
-        private sealed class OwnedTensors : IDisposable
+        // The tensors made from .NET arrays for one run, freed when it ends; the data matched to the model's inputs and
+        // outputs.
+        private sealed class OwnedTensors(Trainer trainer) : IDisposable
         {
             private readonly List<Tensor> tensors = new();
 
-            public Tensor Take(ArrayLike data)
+            public IReadOnlyList<Tensor> Inputs(ArrayLike data)
+                => data.ToTensors(trainer.AsModel().InputNames, "input", trainer.Name, tensors);
+
+            public IReadOnlyList<Tensor> Targets(ArrayLike data)
+                => data.ToTensors(trainer.RequireCompiled().OutputNames, "target", trainer.Name, tensors);
+
+            public Tensor? SampleWeight(ArrayLike? data)
             {
+                if (data is null) return null;
+                if (!data.IsSingle)
+                    throw new ArgumentException(
+                        "sampleWeight must be one array of one weight per sample, applied to every output; lists and dictionaries of sample weights are not supported.",
+                        "sampleWeight");
                 var t = data.ToTensor(out bool isOwned);
                 if (isOwned) tensors.Add(t);
                 return t;
             }
-
-            public Tensor? TakeOrNull(ArrayLike? data) => data is null ? null : Take(data);
 
             public void Dispose()
             {

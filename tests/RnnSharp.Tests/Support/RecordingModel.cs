@@ -36,22 +36,22 @@ namespace RnnSharp.Tests.Support
 
         private static float[] FirstFeature(Tensor x) => TestTensors.Values(x.reshape(x.shape[0], -1).select(1, 0));
 
-        public override void TrainStep(Tensor x, Tensor y, Tensor? sampleWeight)
+        public override void TrainStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
         {
             if (TrainEpochs.Count == 0) TrainEpochs.Add(new List<float[]>());
-            TrainEpochs[^1].Add(FirstFeature(x));
+            TrainEpochs[^1].Add(FirstFeature(x[0]));
             base.TrainStep(x, y, sampleWeight);
         }
 
-        public override void TestStep(Tensor x, Tensor y, Tensor? sampleWeight)
+        public override void TestStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
         {
-            TestBatches.Add(FirstFeature(x));
+            TestBatches.Add(FirstFeature(x[0]));
             base.TestStep(x, y, sampleWeight);
         }
 
-        public override Tensor PredictStep(Tensor x)
+        public override IReadOnlyList<Tensor> PredictStep(IReadOnlyList<Tensor> x)
         {
-            PredictBatches.Add(FirstFeature(x));
+            PredictBatches.Add(FirstFeature(x[0]));
             return base.PredictStep(x);
         }
     }

@@ -40,7 +40,7 @@ namespace RnnSharp.Tests.Trainers
             private Tensor Penalty()
                 => Lambda * parameters().Where(p => p.requires_grad).Select(p => p.square().sum()).Aggregate((a, b) => a + b);
 
-            public override void TrainStep(Tensor x, Tensor y, Tensor? sampleWeight)
+            public override void TrainStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
             {
                 var yPred = Call(x, training: true);
                 var term = Penalty();
@@ -48,27 +48,27 @@ namespace RnnSharp.Tests.Trainers
                 Optimizer!.ZeroGrad();
                 loss.backward();
                 Optimizer.Step();
-                LossTracker.UpdateState(loss.detach(), tensor((float)x.shape[0]));
+                LossTracker.UpdateState(loss.detach(), tensor((float)x[0].shape[0]));
                 penalty.UpdateState(term.detach());
-                ComputeMetrics(x, y, yPred.detach(), sampleWeight);
+                ComputeMetrics(x, y, yPred.Select(p => p.detach()).ToArray(), sampleWeight);
             }
 
             // Keras's custom test_step: the same total loss and penalty, without the update.
-            public override void TestStep(Tensor x, Tensor y, Tensor? sampleWeight)
+            public override void TestStep(IReadOnlyList<Tensor> x, IReadOnlyList<Tensor> y, Tensor? sampleWeight)
             {
                 TestStepCalls++;
                 var yPred = Call(x, training: false);
                 var term = Penalty();
                 var loss = ComputeLoss(x, y, yPred, sampleWeight, training: false) + term;
-                LossTracker.UpdateState(loss, tensor((float)x.shape[0]));
+                LossTracker.UpdateState(loss, tensor((float)x[0].shape[0]));
                 penalty.UpdateState(term);
                 ComputeMetrics(x, y, yPred, sampleWeight);
             }
 
-            public override Tensor PredictStep(Tensor x)
+            public override IReadOnlyList<Tensor> PredictStep(IReadOnlyList<Tensor> x)
             {
                 PredictStepCalls++;
-                return Call(x) * 2;
+                return new[] { Call(x[0]) * 2 };
             }
         }
 
@@ -80,7 +80,7 @@ namespace RnnSharp.Tests.Trainers
             {
             }
 
-            public override Tensor PredictStep(Tensor x) => x;
+            public override IReadOnlyList<Tensor> PredictStep(IReadOnlyList<Tensor> x) => x;
         }
 
         private static readonly double[][] X =

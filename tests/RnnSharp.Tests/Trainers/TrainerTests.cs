@@ -64,8 +64,8 @@ namespace RnnSharp.Tests.Trainers
             var x = arange(10, dtype: ScalarType.Float32).reshape(10, 1);
             var (train, validation) = new DataAdapter(x, x).Split(0.25);
             // Keras: split_at = int(10 * 0.75) = 7.
-            Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5, 6 }, TestTensors.Values(train.X));
-            Assert.Equal(new float[] { 7, 8, 9 }, TestTensors.Values(validation.X));
+            Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5, 6 }, TestTensors.Values(train.X[0]));
+            Assert.Equal(new float[] { 7, 8, 9 }, TestTensors.Values(validation.X[0]));
             Assert.Throws<ArgumentException>(() => new DataAdapter(x.narrow(0, 0, 1), x.narrow(0, 0, 1)).Split(0.5));
 
             Backend.SetRandomSeed(3);
