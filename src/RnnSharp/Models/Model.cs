@@ -202,6 +202,7 @@ namespace RnnSharp
         /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the graph without gradients).</summary>
         public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
         {
+            if (graph is null) return base.ComputeMask(inputs, mask);
             using var noGrad = no_grad();
             var result = RunGraph(new[] { inputs }, mask is null ? null : new[] { mask }, training: false);
             return result.ComputedMask?.Mask;
