@@ -184,6 +184,22 @@ namespace RnnSharp.Tests.Utils
             var model = new Model(inputs, innerModel.Call(inputs));
 
             AssertGolden("expand_nested_functional_in_functional.txt", CaptureExpanded(model));
+            // The classic layout shows a nested model as one row (hand-derived from TF 2.6's print_row).
+            Assert.Equal(new[]
+            {
+                "Model: \"model_2\"",
+                "_________________________________________________________________",
+                "Layer (type)                 Output Shape              Param #   ",
+                "=================================================================",
+                "input_3 (InputLayer)         [(None, 10, 3)]           0         ",
+                "_________________________________________________________________",
+                "model_1 (Functional)         (None, 8)                 432       ",
+                "=================================================================",
+                "Total params: 432",
+                "Trainable params: 432",
+                "Non-trainable params: 0",
+                "_________________________________________________________________",
+            }, Capture(model));
         }
 
         [Fact]
