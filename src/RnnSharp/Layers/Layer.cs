@@ -252,6 +252,11 @@ namespace RnnSharp.Layers
         /// layer's <see cref="ComputeMask(Tensor, Tensor?)"/> is asked on placeholder tensors.</summary>
         internal virtual int? InferMaskRank(Ops.Node node) => Ops.Node.ProbeMaskRank(node);
 
+        /// <summary>The output shapes of a symbolic call on <paramref name="inputShape"/>. Keras 2 finds them by tracing
+        /// the layer's call, which for most layers gives <see cref="ComputeOutputShapes(int?[])"/>; a layer whose
+        /// <c>compute_output_shape</c> says more than its traced call overrides this.</summary>
+        internal virtual IReadOnlyList<int?[]> SymbolicOutputShapes(int?[] inputShape) => ComputeOutputShapes(inputShape);
+
         /// <summary>Throws Keras's error when inputs of <paramref name="inputShape"/> do not fit this layer.</summary>
         public void AssertInputCompatible(int?[] inputShape) => InputSpec?.AssertCompatible(Name, inputShape);
 

@@ -232,6 +232,7 @@ namespace RnnSharp
         /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the graph without gradients).</summary>
         public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
         {
+            if (graph is null) return base.ComputeMask(inputs, mask);
             using var noGrad = no_grad();
             return Call(inputs, mask, null, training: false).ComputedMask?.Mask;
         }

@@ -48,7 +48,7 @@ namespace RnnSharp.Ops
             {
                 if (!layer.Built) layer.Build(shapes[0]);
                 layer.AssertInputCompatible(shapes[0]);
-                OutputShapes = layer.ComputeOutputShapes(shapes[0]).ToArray();
+                OutputShapes = layer.SymbolicOutputShapes(shapes[0]).ToArray();
             }
             else
             {

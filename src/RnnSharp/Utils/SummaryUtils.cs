@@ -7,7 +7,7 @@ using System.Text;
 namespace RnnSharp.Utils
 {
     /// <summary>Keras's <c>print_summary</c>: the classic TF 2.0–2.6 text byte for byte, or with <c>expandNested</c> the
-    /// Keras 2.9–2.11 text that lists nested layers indented between <c>|</c> borders.</summary>
+    /// Keras 2.9–2.11 text that lists the layers of nested models indented between <c>|</c> borders.</summary>
     public static class SummaryUtils
     {
         /// <summary>Keras's default column edges for sequential models.</summary>
@@ -31,9 +31,10 @@ namespace RnnSharp.Utils
         /// a functional one whose graph is a plain chain, in the three-column layout; any other functional model with the
         /// "Connected to" column (one line per inbound tensor, <c>layer[node][tensor]</c>). With
         /// <paramref name="expandNested"/> in Keras 2.9–2.11's layout (rows start with a space, long fields wrap onto
-        /// further lines, layers are separated by blank lines, and the layers of nested models and the inner layers of a
-        /// <see cref="Layers.Bidirectional"/> or <see cref="Layers.TimeDistributed"/> are listed below them between
-        /// <c>|</c> borders, one level deeper; connections are printed as a list).
+        /// further lines, layers are separated by blank lines, and the layers of a nested model (a <see cref="Sequential"/>
+        /// or functional model used as a layer; a functional one's input layers included) are listed below it between
+        /// <c>|</c> borders, one level deeper, their connections outside the outer graph left out; connections are printed
+        /// as a Python list). Wrappers such as <see cref="Layers.Bidirectional"/> are one row, as in Keras.
         /// </summary>
         public static void PrintSummary(Model model, bool expandNested, int? lineLength = null, double[]? positions = null, Action<string>? printFn = null)
         {
@@ -154,14 +155,18 @@ namespace RnnSharp.Utils
             void PrintLayer(Layers.Layer layer, int? index, int level, bool isNestedLast)
             {
                 foreach (var line in NestedRow(fields(layer, index), columns, level)) printFn(line);
-                // Nested models list their layers, wrappers their inner layers; an RNN's cell is part of the RNN.
-                var inner = layer.InnerLayers.Where(l => l is not Layers.AbstractRNNCell && (l.BuiltInputShape is not null || l.BuiltInputShapes is not null)).ToList();
+                // Keras expands what has `layers`: a nested model (a functional one's input layers included). A
+                // wrapper's inner layer and an RNN's cell are part of their layer, as in Keras 2.9-2.11.
+                var inner = layer is Model nested ? nested.Layers.ToList() : new List<Layers.Layer>();
                 if (inner.Count > 0)
                 {
                     printFn(new string('|', level + 1) + new string('¯', width - 2 * level - 2) + new string('|', level + 1));
                     for (int i = 0; i < inner.Count; i++)
                         PrintLayer(inner[i], null, level + 1, i == inner.Count - 1);
                     printFn(new string('|', level) + new string('¯', width - 2 * level) + new string('|', level));
+                    // Keras reuses is_nested_last for the loop over the nested layers, which leaves it true: no blank
+                    // line follows an expanded model's closing border.
+                    isNestedLast = true;
                 }
                 if (!isNestedLast)
                     printFn(new string('|', level) + new string(' ', width - 2 * level) + new string('|', level));

@@ -102,6 +102,10 @@ namespace RnnSharp.Layers
             return shape.Append(OutputDim).ToArray();
         }
 
+        /// <summary>Keras 2 traces a symbolic call, and the lookup keeps the input's axes as they are: an
+        /// <c>input_length</c> does not fill an unknown one (<c>Input((None,))</c> gives <c>(None, None, dim)</c>).</summary>
+        internal override IReadOnlyList<int?[]> SymbolicOutputShapes(int?[] inputShape) => new[] { inputShape.Append(OutputDim).ToArray() };
+
         /// <inheritdoc />
         protected override IReadOnlyList<WeightInfo> DescribeWeights()
             => new[] { new WeightInfo("embeddings", new long[] { InputDim, OutputDim }, true) };
