@@ -103,6 +103,9 @@ namespace RnnSharp.Tests.Layers.Merging
             // A zero vector stays zero (TensorFlow's l2_normalize divides by max(norm, 1e-6)): no NaN.
             var zero = new Dot(1, normalize: true).Call(new[] { zeros(2, 3), ones(2, 3) }).Output;
             Assert.Equal(new float[] { 0, 0 }, TestTensors.Values(zero));
+            // A vector of norm 1e-7 is divided by 1e-6, not by its norm: (1e-7, 0, 0) · (1, 0, 0) is 0.1, as in Keras.
+            var tiny = new Dot(1, normalize: true).Call(new[] { tensor(new float[] { 1e-7f, 0, 0 }, new long[] { 1, 3 }), tensor(new float[] { 1, 0, 0 }, new long[] { 1, 3 }) }).Output;
+            TestTensors.AssertClose(new[] { 0.1 }, tiny, 1e-6, "tiny vector");
         }
 
         [Fact]
