@@ -10,7 +10,9 @@ namespace RnnSharp.Saving
     /// <see cref="Sequential.FromConfig"/> and <see cref="Sequential.Load"/>: a map from Keras's class names (and the
     /// aliases older Keras files use) to each layer's own <c>FromConfig</c>. Knows <c>SimpleRNN</c>, <c>LSTM</c>,
     /// <c>GRU</c>, <c>RNN</c>, the cells (<c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>, <c>StackedRNNCells</c>),
-    /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c> and <c>Dropout</c>;
+    /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>, the
+    /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
+    /// <c>Minimum</c>, <c>Dot</c>), <c>InputLayer</c> and models;
     /// <see cref="Register"/> adds others (Keras's <c>custom_objects</c>), custom cells included.
     /// </summary>
     public static class LayerRegistry
@@ -33,6 +35,14 @@ namespace RnnSharp.Saving
             ["Embedding"] = Embedding.FromConfig,
             ["Dropout"] = Dropout.FromConfig,
             ["InputLayer"] = InputLayer.FromConfig,
+            ["Concatenate"] = Concatenate.FromConfig,
+            ["Add"] = Add.FromConfig,
+            ["Subtract"] = Subtract.FromConfig,
+            ["Multiply"] = Multiply.FromConfig,
+            ["Average"] = Average.FromConfig,
+            ["Maximum"] = Maximum.FromConfig,
+            ["Minimum"] = Minimum.FromConfig,
+            ["Dot"] = Dot.FromConfig,
             // Nested models: Keras 2.4+ writes Functional, earlier Keras Model.
             ["Functional"] = Model.FromLayerConfig,
             ["Model"] = Model.FromLayerConfig,

@@ -1,0 +1,31 @@
+using System.Collections.Generic;
+using static TorchSharp.torch;
+
+namespace RnnSharp.Layers
+{
+    /// <summary>
+    /// Keras's <c>Add</c>: the element-wise sum of a list of inputs of one shape (or shapes that broadcast, see
+    /// <see cref="Merge"/>), e.g. <c>new Add().Call(new[] { a, b })</c>.
+    /// </summary>
+    public class Add : Merge
+    {
+        /// <summary>Creates the layer.</summary>
+        /// <param name="name">Layer name; null gives <c>add</c>, <c>add_1</c>, ...</param>
+        /// <param name="trainable">Keras's <c>trainable</c> flag (the layer has no weights).</param>
+        public Add(string? name = null, bool trainable = true)
+            : base(name, trainable)
+        {
+        }
+
+        /// <inheritdoc />
+        protected override Tensor MergeFunction(IReadOnlyList<Tensor> inputs)
+        {
+            var output = inputs[0];
+            for (int i = 1; i < inputs.Count; i++) output = output.add(inputs[i]);
+            return output;
+        }
+
+        /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
+        public static Add FromConfig(Saving.LayerConfig config) => FromConfig<Add>(config);
+    }
+}
