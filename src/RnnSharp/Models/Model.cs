@@ -229,12 +229,12 @@ namespace RnnSharp
             return new LayerOutput(results[0], results.Skip(1).ToArray()) { ComputedMask = new LayerOutput.KnownMask(mask) };
         }
 
-        /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the graph without gradients).</summary>
+        /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the model without gradients; functional
+        /// and Sequential models compute it with their outputs).</summary>
         public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
         {
-            if (graph is null) return base.ComputeMask(inputs, mask);
             using var noGrad = no_grad();
-            return Call(inputs, mask, null, training: false).ComputedMask?.Mask;
+            return Call(inputs, mask, null, training: false).ComputedMask is { } known ? known.Mask : base.ComputeMask(inputs, mask);
         }
 
         /// <summary>A model called symbolically: its first output carries a mask when the graph's does.</summary>

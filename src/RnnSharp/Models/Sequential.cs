@@ -143,25 +143,6 @@ namespace RnnSharp
             return new LayerOutput(output) { ComputedMask = new LayerOutput.KnownMask(outputMask) };
         }
 
-        /// <summary>The output mask of a call on <paramref name="inputs"/>: each layer's mask handed to the next, as in a
-        /// call (the layers run without gradients, in inference mode).</summary>
-        public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
-        {
-            using var noGrad = no_grad();
-            var given = mask;
-            var device = Device;
-            using var scope = NewDisposeScope();
-            Tensor h = inputs.device_type == device.type && inputs.device_index == device.index ? inputs : inputs.to(device);
-            foreach (var layer in layers)
-            {
-                var result = layer.Call(h, mask, null, false);
-                mask = result.ComputedMask is { } known ? known.Mask : layer.ComputeMask(h, mask);
-                h = result.Output;
-            }
-            // The caller's own mask is handed back as a new reference; one made here survives the scope.
-            return mask is null ? null : (ReferenceEquals(mask, given) ? mask.alias() : mask).MoveToOuterDisposeScope();
-        }
-
         /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>
         public override Sequential To(Device device)
         {

@@ -13,7 +13,7 @@ namespace RnnSharp.Layers
     /// Keras does: the batch axis stays first, and inputs of lower rank are expanded at axis 1 until all inputs have the
     /// same rank, so <c>(batch, 3)</c> and <c>(batch, 2, 3)</c> merge into <c>(batch, 2, 3)</c>. A merge layer has no
     /// weights; it passes on the AND of its inputs' masks. It is called on a list of inputs
-    /// (<see cref="Layer.Call(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool)"/>, or symbolically on a list of
+    /// (<see cref="Layer.Call(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, IReadOnlyList{Tensor}?, bool)"/>, or symbolically on a list of
     /// <see cref="KerasTensor"/>s); called on one tensor it raises Keras's error. A subclass implements
     /// <see cref="MergeFunction"/> (Keras's <c>_merge_function</c>).
     /// </summary>
