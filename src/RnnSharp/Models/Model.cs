@@ -328,10 +328,11 @@ namespace RnnSharp
 
         /// <summary>
         /// Prints the model's summary; with <paramref name="expandNested"/> true in the layout of Keras 2.9–2.11's
-        /// <c>model.summary(expand_nested=True)</c>, listing nested models' layers and the inner layers of wrappers
-        /// (<see cref="Bidirectional"/>, <see cref="TimeDistributed"/>) indented below them.
+        /// <c>model.summary(expand_nested=True)</c>, listing the layers of nested models (a <see cref="Sequential"/> or
+        /// functional model called as a layer) indented below them; wrappers such as <see cref="Bidirectional"/> stay one
+        /// row, as in Keras.
         /// </summary>
-        /// <param name="expandNested">List the inner layers of nested models and wrappers.</param>
+        /// <param name="expandNested">List the layers of nested models.</param>
         /// <param name="lineLength">Total width; default 98 for a functional model, 65 for a sequential one.</param>
         /// <param name="positions">Right edges of the columns, as fractions of the width or absolute.</param>
         /// <param name="printFn">Where each line goes; default <see cref="Console.WriteLine(string)"/>.</param>
