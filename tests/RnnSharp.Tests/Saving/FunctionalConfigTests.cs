@@ -33,6 +33,8 @@ namespace RnnSharp.Tests.Saving
         [InlineData("lstm_seq2seq_char_keras216", "model_1", new[] { "input_1", "input_2" }, new[] { "dense_1" }, 719_454L, 719_454L)]
         [InlineData("seq2seq_shared_embedding_keras224", "model_2", new[] { "input_9", "input_10" }, new[] { "time_distributed_4" }, 6_107_400L, 6_107_400L)]
         [InlineData("seq2seq_decoder_inference_tf210", "model_1", new[] { "decoder_inputs", "input_1", "input_2" }, new[] { "decoder_dense", "decoder_lstm", "decoder_lstm_1" }, 7_761_648L, 7_761_648L)]
+        [InlineData("seq2seq_bidirectional_states_keras214", "model_1", new[] { "input_1", "input_2" }, new[] { "dense_1" }, 6_656_804L, 2_656_804L)]
+        [InlineData("two_input_add_keras215", "model_2", new[] { "input_3", "input_4" }, new[] { "dense_6" }, 436L, 436L)]
         [InlineData("seq2seq_decoder_inference_tf24", "model_2", new[] { "input_2", "input_3", "input_4" }, new[] { "time_distributed", "lstm_3", "lstm_3_1" }, 13_915_903L, 10_565_603L)]
         public void RealKerasFunctionalConfigsLoadWithKerasLayerOrderAndParameterCounts(
             string fixture, string name, string[] inputs, string[] outputs, long total, long trainable)
