@@ -45,6 +45,7 @@ namespace RnnSharp.Bench
                 ClassifierCases.Run(ctx, spec);
             if (options.Cases.Contains("S6")) LayerCases.Run(ctx);
             if (options.Cases.Contains("S7")) MaskedCases.Run(ctx);
+            if (options.Cases.Contains("S8")) FunctionalCases.Run(ctx);
             if (options.Cases.Contains("F")) FusionProbe.Run(ctx);
             if (options.Cases.Contains("MEM")) LongRun.Run(ctx);
             if (options.Profile) Profiler.Run(ctx);
