@@ -29,8 +29,8 @@ namespace RnnSharp
         }
 
         /// <summary>Makes one output of a node.</summary>
-        internal static KerasTensor Create(int?[] shape, string dtype, Layer layer, int nodeIndex, int tensorIndex)
-            => new(shape, dtype, layer, nodeIndex, tensorIndex, null);
+        internal static KerasTensor Create(int?[] shape, string dtype, Layer layer, int nodeIndex, int tensorIndex, int? maskRank)
+            => new(shape, dtype, layer, nodeIndex, tensorIndex, maskRank);
 
         /// <summary>The shape, batch axis first, <c>null</c> where unknown.</summary>
         public IReadOnlyList<int?> Shape => shape;

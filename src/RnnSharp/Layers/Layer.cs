@@ -248,9 +248,9 @@ namespace RnnSharp.Layers
         /// other layers); symbolic calls check initial states against them.</summary>
         protected internal virtual IReadOnlyList<int>? StateSizes => null;
 
-        /// <summary>Whether the output of a symbolic call carries a mask, and its rank (null: no mask); by default the
-        /// layer's <see cref="ComputeMask(Tensor, Tensor?)"/> is asked on placeholder tensors.</summary>
-        internal virtual int? InferMaskRank(Ops.Node node) => Ops.Node.ProbeMaskRank(node);
+        /// <summary>How many leading outputs carry the mask <see cref="ComputeMask(Tensor, Tensor?)"/> gives: 1 (a
+        /// recurrent layer's states carry none); a <see cref="Bidirectional"/> returning both directions, 2.</summary>
+        internal virtual int MaskedOutputCount => 1;
 
         /// <summary>The output shapes of a symbolic call on <paramref name="inputShape"/>. Keras 2 finds them by tracing
         /// the layer's call, which for most layers gives <see cref="ComputeOutputShapes(int?[])"/>; a layer whose

@@ -10,7 +10,7 @@ namespace RnnSharp.Layers
     /// final states when the layer was built with <c>returnState</c>. Converts implicitly to the output
     /// <see cref="Tensor"/> and deconstructs: <c>var (seq, h) = rnn.Call(x);</c>, <c>var (y, h, c) = lstm.Call(x);</c>.
     /// </summary>
-    public sealed class LayerOutput : IReadOnlyList<Tensor>
+    public sealed class LayerOutput : IEnumerable<Tensor>
     {
         private readonly Tensor[] tensors;
 
@@ -22,18 +22,22 @@ namespace RnnSharp.Layers
             Array.Copy(states, 0, tensors, 1, states.Length);
         }
 
-        /// <summary>The mask of the output when the call computed it (a model's call does, running its graph), so callers
-        /// need not ask <see cref="Layer.ComputeMask(Tensor, Tensor?)"/>; null when the call did not.</summary>
-        internal KnownMask? ComputedMask { get; init; }
+        /// <summary>The masks of the outputs when the call computed them (a model's call does, running its graph), so
+        /// callers need not ask <see cref="Layer.ComputeMask(Tensor, Tensor?)"/>; null when the call did not.</summary>
+        internal KnownMasks? ComputedMask { get; init; }
 
-        /// <summary>A mask computed by a call (null: the output carries none).</summary>
-        internal sealed record KnownMask(Tensor? Mask);
+        /// <summary>The masks a call computed, one per returned tensor (null entries: no mask).</summary>
+        internal sealed record KnownMasks(IReadOnlyList<Tensor?> Masks);
 
         /// <summary>The layer's output.</summary>
         public Tensor Output => tensors[0];
 
         /// <summary>The returned states (empty unless <c>returnState</c>): <c>[h]</c>, or <c>[h, c]</c> for an LSTM.</summary>
         public IReadOnlyList<Tensor> States => new ArraySegment<Tensor>(tensors, 1, tensors.Length - 1);
+
+        /// <summary>Every returned tensor, in Keras order (output, then states). (The result itself is not a list, so that
+        /// passing it on, <c>dense.Call(lstm.Call(x))</c>, passes its output.)</summary>
+        public IReadOnlyList<Tensor> All => tensors;
 
         /// <summary>Number of returned tensors: 1 plus the number of states.</summary>
         public int Count => tensors.Length;

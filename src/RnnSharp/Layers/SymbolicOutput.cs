@@ -10,8 +10,8 @@ namespace RnnSharp.Layers
     /// the symbolic counterpart of <see cref="LayerOutput"/>. It is the layer's output (a <see cref="KerasTensor"/>, so it
     /// goes wherever one does), and it also enumerates every returned tensor, the output followed by the final states
     /// when the layer was built with <c>returnState</c> (or every output of a model with several), and deconstructs:
-    /// <c>var (seq, h, c) = lstm.Call(x);</c>. A model made with a whole result as its outputs takes all of them, as
-    /// Keras's list does.
+    /// <c>var (seq, h, c) = lstm.Call(x);</c>. Passed on, to a layer or as a model output, it is its output; list
+    /// <see cref="All"/> for the states too.
     /// </summary>
     public sealed class SymbolicOutput : KerasTensor, IEnumerable<KerasTensor>
     {
@@ -23,10 +23,10 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>Makes the outputs of a node: the first is the result, which lists them all.</summary>
-        internal static SymbolicOutput Create(IReadOnlyList<int?[]> shapes, string dtype, Layer layer, int nodeIndex, int? maskRank)
+        internal static SymbolicOutput Create(IReadOnlyList<int?[]> shapes, string dtype, Layer layer, int nodeIndex, IReadOnlyList<int?> maskRanks)
         {
-            var result = new SymbolicOutput(shapes[0], dtype, layer, nodeIndex, maskRank);
-            result.tensors = new KerasTensor[] { result }.Concat(shapes.Skip(1).Select((s, i) => KerasTensor.Create(s, dtype, layer, nodeIndex, i + 1))).ToArray();
+            var result = new SymbolicOutput(shapes[0], dtype, layer, nodeIndex, maskRanks[0]);
+            result.tensors = new KerasTensor[] { result }.Concat(shapes.Skip(1).Select((s, i) => KerasTensor.Create(s, dtype, layer, nodeIndex, i + 1, maskRanks[i + 1]))).ToArray();
             return result;
         }
 

@@ -89,14 +89,22 @@ namespace RnnSharp
                     LayerOutput result = args.Length == 1
                         ? layer.Call(args[0], argMasks[0], states.Length > 0 ? states : null, mode)
                         : layer.Call(args, argMasks.Any(m => m is not null) ? argMasks : null, null, mode);
-                    Tensor? outputMask = result.ComputedMask is { } computed ? computed.Mask
-                        : args.Length == 1 ? layer.ComputeMask(args[0], argMasks[0]) : layer.ComputeMask(args, argMasks);
-                    for (int i = 0; i < node.Outputs.Count && i < result.Count; i++) values[node.Outputs[i]] = result[i];
-                    maskValues[node.Outputs[0]] = outputMask;
+                    IReadOnlyList<Tensor?> outputMasks = result.ComputedMask?.Masks ?? MasksOf(layer, result.Count,
+                        args.Length == 1 ? layer.ComputeMask(args[0], argMasks[0]) : layer.ComputeMask(args, argMasks));
+                    for (int i = 0; i < node.Outputs.Count && i < result.Count; i++)
+                    {
+                        values[node.Outputs[i]] = result[i];
+                        maskValues[node.Outputs[i]] = i < outputMasks.Count ? outputMasks[i] : null;
+                    }
                 }
             }
             return (Outputs.Select(t => values[t]).ToArray(), Outputs.Select(t => maskValues.GetValueOrDefault(t)).ToArray());
         }
+
+        /// <summary>The masks of a call's outputs: <paramref name="mask"/> on the layer's masked outputs, none on the others
+        /// (a recurrent layer's states).</summary>
+        public static Tensor?[] MasksOf(Layer layer, int outputs, Tensor? mask)
+            => Enumerable.Range(0, outputs).Select(i => i < layer.MaskedOutputCount ? mask : null).ToArray();
 
         // Keras checks the inputs against the model's input shapes and casts them to the input's dtype.
         private Tensor Conform(string modelName, int index, Tensor input)

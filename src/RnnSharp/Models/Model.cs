@@ -33,13 +33,13 @@ namespace RnnSharp
 
         /// <summary>Creates a model from its input and its output, as Keras's <c>keras.Model(inputs, outputs)</c>.</summary>
         /// <param name="inputs">The model's input, from <see cref="Keras.Input"/>.</param>
-        /// <param name="outputs">The model's output, from layer calls on the input; a whole layer result with states
-        /// (<c>lstm.Call(x)</c> with <c>returnState</c>) gives all of them as outputs, as Keras's list does.</param>
+        /// <param name="outputs">The model's output, from layer calls on the input (a layer's result is its output; for
+        /// its states too, list them, or pass <c>result.All</c>).</param>
         /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
         /// <exception cref="ArgumentException">The input is not a <see cref="Keras.Input"/>, the output cannot be
         /// computed from the input (a disconnected graph), or two layers have the same name.</exception>
         public Model(KerasTensor inputs, KerasTensor outputs, string? name = null)
-            : this(One(inputs, nameof(inputs)), AllOutputs(outputs), name)
+            : this(One(inputs, nameof(inputs)), One(outputs, nameof(outputs)), name)
         {
         }
 
@@ -52,21 +52,16 @@ namespace RnnSharp
         {
         }
 
-        /// <summary>Creates a model from several inputs and one output (all of a whole layer result with states), as
-        /// Keras's <c>keras.Model([a, b], y)</c>.</summary>
+        /// <summary>Creates a model from several inputs and one output, as Keras's <c>keras.Model([a, b], y)</c>.</summary>
         /// <param name="inputs">The model's inputs, each from <see cref="Keras.Input"/>.</param>
         /// <param name="outputs">The model's output.</param>
         /// <param name="name">The model name; null gives <c>model</c>, <c>model_1</c>, ...</param>
         public Model(IReadOnlyList<KerasTensor> inputs, KerasTensor outputs, string? name = null)
-            : this(inputs, AllOutputs(outputs), name)
+            : this(inputs, One(outputs, nameof(outputs)), name)
         {
         }
 
         private static KerasTensor[] One(KerasTensor tensor, string parameter) => new[] { tensor ?? throw new ArgumentNullException(parameter) };
-
-        // A whole layer result stands for all its tensors, as Keras's returned list.
-        private static IReadOnlyList<KerasTensor> AllOutputs(KerasTensor outputs)
-            => outputs is SymbolicOutput { Count: > 1 } all ? all.All : One(outputs, nameof(outputs));
 
         /// <summary>Creates a model from its inputs and outputs, as Keras's <c>keras.Model([a, b], [y, z])</c>; data for
         /// it is given as lists in the same order.</summary>
@@ -225,8 +220,8 @@ namespace RnnSharp
                 return result.MoveToOuterDisposeScope();
             }
             var results = outputs.Select(Keep).ToArray();
-            var mask = outputMasks[0] is { } m0 ? Keep(m0) : null;
-            return new LayerOutput(results[0], results.Skip(1).ToArray()) { ComputedMask = new LayerOutput.KnownMask(mask) };
+            var resultMasks = outputMasks.Select(m => m is null ? null : Keep(m)).ToArray();
+            return new LayerOutput(results[0], results.Skip(1).ToArray()) { ComputedMask = new LayerOutput.KnownMasks(resultMasks) };
         }
 
         /// <summary>The output mask of a call on <paramref name="inputs"/> (runs the model without gradients; functional
@@ -234,11 +229,13 @@ namespace RnnSharp
         public override Tensor? ComputeMask(Tensor inputs, Tensor? mask = null)
         {
             using var noGrad = no_grad();
-            return Call(inputs, mask, null, training: false).ComputedMask is { } known ? known.Mask : base.ComputeMask(inputs, mask);
+            using var scope = NewDisposeScope();
+            var known = Call(inputs, mask, null, training: false).ComputedMask;
+            var result = known is null ? base.ComputeMask(inputs, mask) : known.Masks[0];
+            // The outputs die with the scope; the mask (never the caller's own) survives it.
+            return result is null ? null : (ReferenceEquals(result, mask) ? result.alias() : result).MoveToOuterDisposeScope();
         }
 
-        /// <summary>A model called symbolically: its first output carries a mask when the graph's does.</summary>
-        internal override int? InferMaskRank(Ops.Node node) => graph is null ? base.InferMaskRank(node) : graph.Outputs[0].MaskRank;
 
         /// <summary>Runs the model on several inputs (one tensor per input, in <see cref="InputNames"/> order), as Keras's
         /// <c>model([a, b], training=...)</c>; returns one tensor per output. Module hooks run only for a model of one

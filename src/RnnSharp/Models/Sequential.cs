@@ -106,8 +106,6 @@ namespace RnnSharp
             => inputShapes.Count == 1 ? ComputeOutputShapes(inputShapes[0]) : throw new ArgumentException(
                 $"Layer \"{Name}\" expects 1 input(s), but it received {inputShapes.Count} input tensors.", nameof(inputShapes));
 
-        /// <summary>Keras builds a Sequential model called symbolically on an input of the model's shape.</summary>
-        internal override int? InferMaskRank(Ops.Node node) => Ops.Node.ProbeMaskRank(node);
 
         private int?[] BuildLayer(int index, int?[] inputShape)
         {
@@ -134,13 +132,13 @@ namespace RnnSharp
             foreach (var layer in layers)
             {
                 var result = layer.Call(h, mask, null, training);
-                mask = result.ComputedMask is { } known ? known.Mask : layer.ComputeMask(h, mask);
+                mask = result.ComputedMask is { } known ? known.Masks[0] : layer.ComputeMask(h, mask);
                 h = result.Output;
             }
             // Intermediates die with the scope; the result and its mask (never the caller's own tensors) survive it.
             var output = (ReferenceEquals(h, x) ? h.alias() : h).MoveToOuterDisposeScope();
             var outputMask = mask is null ? null : (ReferenceEquals(mask, givenMask) ? mask.alias() : mask).MoveToOuterDisposeScope();
-            return new LayerOutput(output) { ComputedMask = new LayerOutput.KnownMask(outputMask) };
+            return new LayerOutput(output) { ComputedMask = new LayerOutput.KnownMasks(new[] { outputMask }) };
         }
 
         /// <summary>Moves the weights to <paramref name="device"/> (e.g. <c>"cuda"</c>); inputs follow automatically.</summary>

@@ -23,7 +23,7 @@ namespace RnnSharp.Ops
             InitialState = Array.Empty<KerasTensor>();
             OutputShapes = new[] { shape };
             int index = layer.AddInboundNode(this);
-            Result = SymbolicOutput.Create(new[] { shape }, dtype, layer, index, null);
+            Result = SymbolicOutput.Create(new[] { shape }, dtype, layer, index, new int?[] { null });
         }
 
         /// <summary>Records a call of <paramref name="layer"/> (see <see cref="Layer.Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>).</summary>
@@ -56,9 +56,9 @@ namespace RnnSharp.Ops
                 OutputShapes = layer.ComputeOutputShapes(shapes).ToArray();
             }
             CheckStates(layer, shapes[0]);
-            int? maskRank = layer.InferMaskRank(this);
+            var maskRanks = ProbeMaskRanks(this, OutputShapes.Count);
             int index = layer.AddInboundNode(this);
-            Result = SymbolicOutput.Create(OutputShapes, "float32", layer, index, maskRank);
+            Result = SymbolicOutput.Create(OutputShapes, "float32", layer, index, maskRanks);
         }
 
         /// <summary>The layer called.</summary>
@@ -120,20 +120,31 @@ namespace RnnSharp.Ops
         }
 
         /// <summary>
-        /// Whether the output of a call carries a mask, and its rank, found by asking the layer's own
+        /// Which outputs of a call carry a mask, and its rank (null: none), found by asking the layer's own
         /// <see cref="Layer.ComputeMask(Tensor, Tensor?)"/> on small placeholder tensors of the inputs' shapes (unknown
-        /// axes of size 2) and masks, so custom layers' rules apply unchanged.
+        /// axes of size 2) and masks, so custom layers' rules apply unchanged; a model runs on the placeholders, as
+        /// Keras's <c>compute_mask</c> reruns a functional graph with the masks.
         /// </summary>
-        internal static int? ProbeMaskRank(Node node)
+        internal static int?[] ProbeMaskRanks(Node node, int outputs)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            Tensor Placeholder(KerasTensor t) => zeros(t.Shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: DTypes.ToScalarType(t.DType));
-            Tensor? PlaceholderMask(KerasTensor t) => t.MaskShape is { } shape ? ones(shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: ScalarType.Bool) : null;
-            var inputs = node.InputTensors.Select(Placeholder).ToArray();
-            var masks = node.InputMasks(t => ones(t.Shape.Select(d => (long)(d ?? 2)).ToArray(), dtype: ScalarType.Bool), PlaceholderMask);
-            Tensor? mask = inputs.Length == 1 ? node.Layer.ComputeMask(inputs[0], masks[0]) : node.Layer.ComputeMask(inputs, masks);
-            return mask?.dim() is long rank ? (int)rank : null;
+            long[] Size(IReadOnlyList<int?> shape) => shape.Select(d => (long)(d ?? 2)).ToArray();
+            var inputs = node.InputTensors.Select(t => zeros(Size(t.Shape), dtype: DTypes.ToScalarType(t.DType))).ToArray();
+            var masks = node.InputMasks(t => ones(Size(t.Shape), dtype: ScalarType.Bool), t => t.MaskShape is { } shape ? ones(Size(shape), dtype: ScalarType.Bool) : null);
+            var layer = node.Layer;
+            IReadOnlyList<Tensor?> found;
+            if (layer is Model model)
+            {
+                var states = node.InitialState.Select(t => zeros(Size(t.Shape))).ToArray();
+                var result = inputs.Length == 1 ? model.Call(inputs[0], masks[0], states.Length > 0 ? states : null, false) : model.Call(inputs, masks, null, false);
+                found = result.ComputedMask?.Masks ?? Array.Empty<Tensor?>();
+            }
+            else
+            {
+                found = Functional.MasksOf(layer, outputs, inputs.Length == 1 ? layer.ComputeMask(inputs[0], masks[0]) : layer.ComputeMask(inputs, masks));
+            }
+            return Enumerable.Range(0, outputs).Select(i => i < found.Count && found[i] is { } m ? (int?)m.dim() : null).ToArray();
         }
     }
 }

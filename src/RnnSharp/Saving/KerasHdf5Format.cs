@@ -132,6 +132,10 @@ namespace RnnSharp.Saving
         public override IReadOnlyList<SavedWeight> ConvertForLoading(Layer layer, IReadOnlyList<SavedWeight> weights)
             => KerasWeightConversion.Preprocess(layer, weights);
 
+        /// <summary>A nested model's weights as Keras 2 stores them (trainable first, see <see cref="KerasWeightConversion"/>).</summary>
+        public override IReadOnlyList<SavedWeight> ConvertForSaving(Layer layer, IReadOnlyList<SavedWeight> weights)
+            => KerasWeightConversion.ForSaving(layer, weights);
+
         /// <summary>False: Keras matches weights by count and shape (a Keras 3 file names them only by index).</summary>
         public override bool ChecksWeightNames => false;
 

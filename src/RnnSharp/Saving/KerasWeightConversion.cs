@@ -8,7 +8,9 @@ namespace RnnSharp.Saving
     /// Keras 2's <c>preprocess_weights_for_loading</c> for the layers RnnSharp has: a Bidirectional's weights are the
     /// forward layer's then the backward layer's, a TimeDistributed's are its inner layer's, and the weights of
     /// <c>CuDNNLSTM</c>/<c>CuDNNGRU</c> layers (biases of <c>8*units</c> / <c>6*units</c>, per-gate kernels in
-    /// cuDNN's order) are converted to LSTM/GRU(resetAfter) ones, as Keras converts them on load.
+    /// cuDNN's order) are converted to LSTM/GRU(resetAfter) ones, as Keras converts them on load. A nested model's
+    /// weights are stored as Keras 2's <c>_legacy_weights</c> lists them (its trainable weights, then its non-trainable
+    /// ones) and put back in layer order on load (Keras's <c>convert_nested_model</c>), each layer's converted in turn.
     /// </summary>
     internal static class KerasWeightConversion
     {
@@ -16,6 +18,21 @@ namespace RnnSharp.Saving
         {
             switch (layer)
             {
+                case Model model when weights.Count == model.Weights.Count:
+                {
+                    var inLayerOrder = new SavedWeight[weights.Count];
+                    var order = LegacyOrder(model);
+                    for (int i = 0; i < order.Count; i++) inLayerOrder[order[i]] = weights[i];
+                    var converted = new List<SavedWeight>();
+                    int offset = 0;
+                    foreach (var inner in model.Layers)
+                    {
+                        int count = inner.Weights.Count;
+                        converted.AddRange(Preprocess(inner, inLayerOrder.Skip(offset).Take(count).ToList()));
+                        offset += count;
+                    }
+                    return converted;
+                }
                 case Bidirectional b:
                 {
                     int half = weights.Count / 2;
@@ -38,6 +55,24 @@ namespace RnnSharp.Saving
                     return weights;
             }
         }
+
+        /// <summary>A layer's weights in the order Keras 2's HDF5 files store them: as <see cref="Layer.Weights"/>, except
+        /// that a nested model lists its trainable weights first, then the non-trainable ones (frozen layers').</summary>
+        public static IReadOnlyList<SavedWeight> ForSaving(Layer layer, IReadOnlyList<SavedWeight> weights)
+            => layer is Model model ? LegacyOrder(model).Select(i => weights[i]).ToList() : weights;
+
+        // The indices of a model's weights (layer order) in Keras 2's legacy order: trainable ones, then the others.
+        private static IReadOnlyList<int> LegacyOrder(Model model)
+        {
+            var trainable = Trainability(model, enclosing: true).ToList();
+            var indices = Enumerable.Range(0, trainable.Count);
+            return indices.Where(i => trainable[i]).Concat(indices.Where(i => !trainable[i])).ToList();
+        }
+
+        private static IEnumerable<bool> Trainability(Layer layer, bool enclosing)
+            => layer is Model model
+                ? model.Layers.SelectMany(inner => Trainability(inner, enclosing && model.Trainable))
+                : layer.Weights.Select(w => enclosing && layer.Trainable && w.Trainable);
 
         // Input kernels per gate: cuDNN's (units, input_dim) Fortran-order block read back as Keras's (input_dim, units);
         // recurrent kernels per gate transposed.

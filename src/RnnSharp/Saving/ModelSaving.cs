@@ -17,7 +17,7 @@ namespace RnnSharp.Saving
                     $"Model \"{model.Name}\" has not yet been built. Build the model first by calling Build(inputShape) or by calling the model on a batch of data.");
             var format = SavingFormats.ForPath(path);
             string? config = kind == ArchiveKind.Model ? ConfigJson.Serialize(ModelConfig(model)) : null;
-            AtomicFile.Write(path, stream => format.Write(stream, new ModelArchive(kind, config, DescribeLayers(model))));
+            AtomicFile.Write(path, stream => format.Write(stream, new ModelArchive(kind, config, DescribeLayers(model, format))));
         }
 
         public static void LoadWeights(Model model, string path, bool byName)
@@ -83,7 +83,7 @@ namespace RnnSharp.Saving
         }
 
         /// <summary>Each layer's weights, read one layer at a time as the format writes them.</summary>
-        private static IEnumerable<SavedLayer> DescribeLayers(Model model)
+        private static IEnumerable<SavedLayer> DescribeLayers(Model model, SavingFormat format)
         {
             foreach (var layer in model.Layers)
             {
@@ -97,7 +97,7 @@ namespace RnnSharp.Saving
                         using var contiguous = tensors[i].contiguous();
                         return new SavedWeight(info.Name, info.Shape.ToArray(), contiguous.data<float>().ToArray()) { KerasName = kerasNames[i] };
                     }).ToList();
-                    yield return new SavedLayer(layer.Name, layer.ClassName, weights);
+                    yield return new SavedLayer(layer.Name, layer.ClassName, format.ConvertForSaving(layer, weights));
                 }
                 finally
                 {

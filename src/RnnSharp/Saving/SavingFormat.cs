@@ -52,6 +52,14 @@ namespace RnnSharp.Saving
         /// <param name="weights">The saved layer's weights.</param>
         public virtual IReadOnlyList<SavedWeight> ConvertForLoading(Layer layer, IReadOnlyList<SavedWeight> weights) => weights;
 
+        /// <summary>
+        /// A layer's weights as the format stores them: by default in <see cref="Layer.Weights"/> order. Keras's files
+        /// list a nested model's trainable weights first.
+        /// </summary>
+        /// <param name="layer">The model's layer the weights come from.</param>
+        /// <param name="weights">Its weights, in <see cref="Layer.Weights"/> order.</param>
+        public virtual IReadOnlyList<SavedWeight> ConvertForSaving(Layer layer, IReadOnlyList<SavedWeight> weights) => weights;
+
         /// <summary>Whether the saved weights' names must equal the layer's weight names (<c>kernel</c>, ...); true by
         /// default. Keras's own loading checks only counts and shapes.</summary>
         public virtual bool ChecksWeightNames => true;

@@ -549,7 +549,7 @@ namespace RnnSharp.Trainers
         /// <summary>
         /// Predictions for <paramref name="x"/> in input order, computed in batches through <see cref="PredictStep"/>
         /// without gradient tracking, as a CPU tensor (Keras returns NumPy arrays), for a model with one output (see
-        /// <see cref="Predict(IReadOnlyList{Tensor}, int?, int, int?, IEnumerable{Callback}?)"/> for several).
+        /// <see cref="Predict(IReadOnlyList{Tensor}, int, int, int?, IEnumerable{Callback}?)"/> for several).
         /// </summary>
         /// <param name="x">The inputs: a tensor or a .NET array, or a list or dictionary of them for a model with several
         /// inputs (<see cref="ArrayLike"/>).</param>
@@ -582,27 +582,34 @@ namespace RnnSharp.Trainers
         /// <see cref="PredictStep"/> without gradient tracking. Works for a model of one output too (a list of one).
         /// </summary>
         /// <param name="x">The inputs, one tensor per model input.</param>
-        /// <param name="batchSize">Samples per batch; null is 32 (or the data divided into <paramref name="steps"/> batches).</param>
+        /// <param name="batchSize">Samples per batch (Keras's default, 32).</param>
         /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
         /// <param name="steps">Batches to predict (from the first), or null for all.</param>
         /// <param name="callbacks">Callbacks, called in order.</param>
         /// <exception cref="ArgumentException">A count or size is not positive, or <paramref name="x"/> does not have one
         /// tensor per input.</exception>
-        public IReadOnlyList<Tensor> Predict(IReadOnlyList<Tensor> x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
+        public IReadOnlyList<Tensor> Predict(IReadOnlyList<Tensor> x, int batchSize = 32, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
         {
             ArgumentNullException.ThrowIfNull(x);
             return PredictAll(ArrayLike.List(x.Select(t => (ArrayLike)t).ToArray()), batchSize, verbose, steps, callbacks);
         }
 
-        /// <summary>The same as <see cref="Predict(IReadOnlyList{Tensor}, int?, int, int?, IEnumerable{Callback}?)"/>,
+        /// <summary>The same as <see cref="Predict(IReadOnlyList{Tensor}, int, int, int?, IEnumerable{Callback}?)"/>,
         /// so that <c>model.Predict(new[] { a, b })</c> picks it.</summary>
         /// <param name="x">The inputs, one tensor per model input.</param>
-        /// <param name="batchSize">Samples per batch; null is 32.</param>
+        /// <param name="batchSize">Samples per batch (Keras's default, 32).</param>
         /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
         /// <param name="steps">Batches to predict (from the first), or null for all.</param>
         /// <param name="callbacks">Callbacks, called in order.</param>
-        public IReadOnlyList<Tensor> Predict(Tensor[] x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
+        public IReadOnlyList<Tensor> Predict(Tensor[] x, int batchSize = 32, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
             => Predict((IReadOnlyList<Tensor>)x, batchSize, verbose, steps, callbacks);
+
+        /// <summary>Predictions of a model of one input and one output for a tensor, as
+        /// <see cref="Predict(ArrayLike, int?, int, int?, IEnumerable{Callback}?)"/> with Keras's batch size 32.</summary>
+        /// <param name="x">The inputs.</param>
+        /// <param name="batchSize">Samples per batch (Keras's default, 32).</param>
+        /// <param name="verbose">0 silent (the default here), 1 progress bar.</param>
+        public Tensor Predict(Tensor x, int batchSize = 32, int verbose = 0) => Predict((ArrayLike)x, (int?)batchSize, verbose);
 
         // Predict's loop: one CPU tensor per tensor PredictStep returns.
         private IReadOnlyList<Tensor> PredictAll(ArrayLike x, int? batchSize, int verbose, int? steps, IEnumerable<Callback>? callbacks)

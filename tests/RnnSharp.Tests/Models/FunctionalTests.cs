@@ -4,6 +4,7 @@ using System.Linq;
 using RnnSharp.Layers;
 using RnnSharp.Tests.Layers.Rnn;
 using RnnSharp.Tests.Support;
+using PureHDF;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -175,8 +176,16 @@ namespace RnnSharp.Tests.Models
             Assert.Equal(new[] { "input_2", "sequential", "model", "dense_3" }, outer.Layers.Select(l => l.Name));
             Assert.Equal(4 * 3 + 3 + 3 * 2 + 2 + 2 * 2 + 2 + 2 + 1, outer.CountParams());
             var data = randn(5, 4);
-            var expected = ((Dense)outer.GetLayer("dense_3")).Call(innerFunctional.Call(inner.Call(data))).Output;
-            Assert.True(TestTensors.Same(expected, outer.Predict(data)));
+            // Dense(3, relu) -> Dense(2) -> Dense(2, tanh) -> Dense(1), in plain doubles from the layers' weights.
+            double[] Apply(Layer dense, double[] x, Func<double, double> activation)
+            {
+                var w = dense.GetWeights();
+                return DenseRow(x, Matrix(w[0]), TestTensors.Values(w[1]).Select(v => (double)v).ToArray()).Select(activation).ToArray();
+            }
+            var rows = Enumerable.Range(0, 5).Select(r => TestTensors.Values(data[r]).Select(v => (double)v).ToArray());
+            var expected = rows.SelectMany(x => Apply(outer.GetLayer("dense_3"),
+                Apply(innerFunctional.GetLayer("dense_2"), Apply(inner.Layers[1], Apply(inner.Layers[0], x, v => Math.Max(0, v)), v => v), Math.Tanh), v => v)).ToArray();
+            TestTensors.AssertClose(expected, outer.Predict(data), 1e-5, "nested models");
 
             // The nested models survive a config round trip and a save.
             using var dir = new TempDir();
@@ -330,6 +339,105 @@ namespace RnnSharp.Tests.Models
             var expected = lstm.Call(data[0], initialState: new[] { data[1], data[2] }).Output;
             Assert.True(TestTensors.Same(expected, model.Call(data)[0]));
             Assert.True(TestTensors.Same(expected, lstm.Call(data).Output));
+        }
+
+        [Fact]
+        public void ALayersResultPassesOnAsItsOutputSymbolicallyAndOnData()
+        {
+            Backend.ClearSession();
+            var x = Keras.Input(new int?[] { 5, 3 });
+            var lstm = new LSTM(4, returnSequences: true, returnState: true);
+            var result = lstm.Call(x);
+            var (seq, h, c) = result;
+            Assert.Single(new Model(x, seq).Outputs);
+            Assert.Single(new Model(x, result).Outputs);
+            KerasTensor asTensor = result;
+            Assert.Same(seq, asTensor);
+            Assert.Equal(3, new Model(x, result.All).Outputs.Count);
+            Assert.Equal(2, new Model(x, new[] { h, c }).Outputs.Count);
+            var head = new Dense(2);
+            var chained = new Model(x, head.Call(lstm.Call(x)));
+            Assert.Equal(new int?[] { null, 5, 2 }, chained.Outputs[0].Shape);
+
+            // On data: a layer's result passed to the next layer, or to a model, is its output.
+            var data = randn(2, 5, 3);
+            using var noGrad = no_grad();
+            Tensor direct = head.Call(lstm.Call(data));
+            Assert.Equal(new long[] { 2, 5, 2 }, direct.shape);
+            var wrapped = Keras.Input(new int?[] { 5, 4 });
+            var wrapper = new Model(wrapped, new Dense(2).Call(wrapped));
+            Tensor viaModel = wrapper.Call(lstm.Call(data));
+            Assert.Equal(new long[] { 2, 5, 2 }, viaModel.shape);
+        }
+
+        [Fact]
+        public void MasksReachEveryMaskedOutputAndNestedModelsPassTheOuterMaskOn()
+        {
+            Backend.ClearSession();
+            Backend.SetRandomSeed(3);
+            var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
+            var embedded = new Embedding(10, 3, maskZero: true).Call(tokens);
+            var (forward, backward) = new Bidirectional(new LSTM(2, returnSequences: true), mergeMode: null).Call(embedded);
+            Assert.True(forward.HasMask);
+            Assert.True(backward.HasMask);
+            var (_, h, c) = new LSTM(2, returnState: true).Call(backward);
+            Assert.False(h.HasMask);
+            Assert.False(c.HasMask);
+
+            // A functional model over sequences, called on a masked input, passes the mask on, as a Sequential does.
+            var inner = Keras.Input(new int?[] { null, 3 });
+            var innerModel = new Model(inner, new LSTM(2, returnSequences: true).Call(inner));
+            var outer = innerModel.Call(embedded);
+            Assert.True(outer.HasMask);
+            var model = new Model(tokens, new GRU(2).Call(outer));
+            // The mask reaches the GRU through the nested model: right padding changes nothing.
+            using var noGrad = no_grad();
+            var padded = model.Call(tensor(new long[] { 3, 4, 0, 0 }, new long[] { 1, 4 }));
+            var unpadded = model.Call(tensor(new long[] { 3, 4 }, new long[] { 1, 2 }));
+            Assert.True(padded.allclose(unpadded, rtol: 1e-5, atol: 1e-6));
+            var computed = innerModel.ComputeMask(zeros(1, 4, 3), tensor(new[] { true, true, false, false }, new long[] { 1, 4 }));
+            Assert.Equal(new[] { true, true, false, false }, computed!.data<bool>().ToArray());
+        }
+
+        [Fact]
+        public void ANestedModelWithAFrozenLayerStoresItsWeightsInKeras2sOrderInHdf5Files()
+        {
+            Backend.ClearSession();
+            Backend.SetRandomSeed(6);
+            var innerIn = Keras.Input(new int?[] { 4 });
+            var a = new Dense(3, name: "a").Call(innerIn);
+            var frozen = new Dense(2, name: "b");
+            var b = frozen.Call(a);
+            var inner = new Model(innerIn, new Dense(2, name: "c").Call(b), name: "encoder");
+            frozen.Trainable = false;
+            var x = Keras.Input(new int?[] { 4 });
+            var model = new Model(x, new Dense(1, name: "head").Call(inner.Call(x)));
+            var data = randn(3, 4);
+            var expected = model.Predict(data);
+
+            using var dir = new TempDir();
+            string path = dir.File("nested.h5");
+            model.Save(path);
+            using (var file = PureHDF.H5File.OpenRead(path))
+            {
+                // Keras 2's _legacy_weights: the trainable weights (a, c), then the frozen layer's (b).
+                var names = file.Group("model_weights").Group("encoder").Attribute("weight_names").Read<string[]>();
+                Assert.Equal(new[] { "a/kernel:0", "a/bias:0", "c/kernel:0", "c/bias:0", "b/kernel:0", "b/bias:0" }, names);
+            }
+            var loaded = Model.Load(path);
+            Assert.True(TestTensors.Same(expected, loaded.Predict(data)));
+            Assert.Equal(inner.GetWeights().Select(TestTensors.Values), ((Model)loaded.GetLayer("encoder")).GetWeights().Select(TestTensors.Values));
+        }
+
+        [Fact]
+        public void ThePinnedPredictSignaturesExist()
+        {
+            var model = typeof(Model);
+            Assert.Equal(typeof(Tensor), model.GetMethod("Predict", new[] { typeof(Tensor), typeof(int), typeof(int) })!.ReturnType);
+            var list = model.GetMethods().Single(m => m.Name == "Predict" && m.GetParameters()[0].ParameterType == typeof(IReadOnlyList<Tensor>));
+            Assert.Equal(typeof(IReadOnlyList<Tensor>), list.ReturnType);
+            Assert.Equal(new object?[] { 32, 0 }, list.GetParameters().Skip(1).Take(2).Select(p => p.DefaultValue));
+            Assert.Equal(32, model.GetMethod("Predict", new[] { typeof(Tensor), typeof(int), typeof(int) })!.GetParameters()[1].DefaultValue);
         }
     }
 }

@@ -110,6 +110,9 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected internal override bool AcceptsInitialState => true;
 
+        /// <summary>Keras masks both directions' outputs when they are returned apart (mergeMode null).</summary>
+        internal override int MaskedOutputCount => MergeMode is null ? 2 : 1;
+
         /// <inheritdoc />
         protected internal override IReadOnlyList<int> StateSizes => ForwardLayer.Cell.StateSize.Concat(BackwardLayer.Cell.StateSize).ToArray();
 
