@@ -103,7 +103,7 @@ namespace RnnSharp.Layers
         public void Build(IReadOnlyList<int?[]> inputShapes)
         {
             ArgumentNullException.ThrowIfNull(inputShapes);
-            if (inputShapes.Count == 1)
+            if (inputShapes.Count == 1 && !TakesInputList)
             {
                 Build(inputShapes[0]);
                 return;
@@ -170,7 +170,7 @@ namespace RnnSharp.Layers
         public SymbolicOutput Call(KerasTensor inputs, KerasTensor? mask = null, IReadOnlyList<KerasTensor>? initialState = null, bool? training = null)
         {
             ArgumentNullException.ThrowIfNull(inputs);
-            return new Ops.Node(this, new[] { inputs }, mask is null ? null : new[] { mask }, initialState, training).Result;
+            return new Ops.Node(this, new[] { inputs }, mask is null ? null : new[] { mask }, initialState, training, calledOnList: false).Result;
         }
 
         /// <summary>
@@ -188,7 +188,7 @@ namespace RnnSharp.Layers
             ArgumentNullException.ThrowIfNull(inputs);
             if (StatesAmongInputs(inputs, initialState) is var (first, states))
                 return Call(first, mask?[0], states, training);
-            return new Ops.Node(this, inputs, mask, initialState, training).Result;
+            return new Ops.Node(this, inputs, mask, initialState, training, calledOnList: true).Result;
         }
 
         // Keras 2 passes a recurrent layer's initial states as further inputs: [x, h, c].
@@ -212,7 +212,7 @@ namespace RnnSharp.Layers
             if (StatesAmongInputs(inputs, initialState) is var (first, states)) return Call(first, mask?[0], states, training);
             if (mask is not null && mask.Count != inputs.Count)
                 throw new ArgumentException($"Layer \"{Name}\" received {inputs.Count} inputs but {mask.Count} masks; give one mask per input.", nameof(mask));
-            if (inputs.Count == 1) return Call(inputs[0], mask?[0], initialState, training);
+            if (inputs.Count == 1 && !TakesInputList) return Call(inputs[0], mask?[0], initialState, training);
             if (initialState is { Count: > 0 })
                 throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", nameof(initialState));
             var shapes = inputs.Select(ShapeUtils.Of).ToArray();
@@ -247,6 +247,9 @@ namespace RnnSharp.Layers
         /// <summary>The sizes of the states a recurrent layer takes as <c>initialState</c> and returns, in order (null for
         /// other layers); symbolic calls check initial states against them.</summary>
         protected internal virtual IReadOnlyList<int>? StateSizes => null;
+
+        /// <summary>True for a layer called on a list of inputs (a merge layer): a list of one input stays a list.</summary>
+        internal virtual bool TakesInputList => false;
 
         /// <summary>How many leading outputs carry the mask <see cref="ComputeMask(Tensor, Tensor?)"/> gives: 1 (a
         /// recurrent layer's states carry none); a <see cref="Bidirectional"/> returning both directions, 2.</summary>

@@ -86,11 +86,11 @@ namespace RnnSharp
                     var argMasks = node.InputMasks(t => values[t], t => maskValues.GetValueOrDefault(t));
                     var states = node.InitialState.Select(t => values[t]).ToArray();
                     bool mode = node.Training ?? training;
-                    LayerOutput result = args.Length == 1
+                    LayerOutput result = node.OneInput
                         ? layer.Call(args[0], argMasks[0], states.Length > 0 ? states : null, mode)
                         : layer.Call(args, argMasks.Any(m => m is not null) ? argMasks : null, null, mode);
                     IReadOnlyList<Tensor?> outputMasks = result.ComputedMask?.Masks ?? MasksOf(layer, result.Count,
-                        args.Length == 1 ? layer.ComputeMask(args[0], argMasks[0]) : layer.ComputeMask(args, argMasks));
+                        node.OneInput ? layer.ComputeMask(args[0], argMasks[0]) : layer.ComputeMask(args, argMasks));
                     for (int i = 0; i < node.Outputs.Count && i < result.Count; i++)
                     {
                         values[node.Outputs[i]] = result[i];

@@ -27,7 +27,7 @@ namespace RnnSharp.Ops
         }
 
         /// <summary>Records a call of <paramref name="layer"/> (see <see cref="Layer.Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>).</summary>
-        internal Node(Layer layer, IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? masks, IReadOnlyList<KerasTensor>? initialState, bool? training)
+        internal Node(Layer layer, IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? masks, IReadOnlyList<KerasTensor>? initialState, bool? training, bool calledOnList)
         {
             if (inputs.Count == 0) throw new ArgumentException($"Layer \"{layer.Name}\" was called on an empty list of inputs.", nameof(inputs));
             if (inputs.Any(t => t is null)) throw new ArgumentNullException(nameof(inputs), $"Layer \"{layer.Name}\" was called on a null input.");
@@ -39,12 +39,13 @@ namespace RnnSharp.Ops
                 throw new ArgumentException($"Layer \"{layer.Name}\" is an InputLayer: it makes a model's input and cannot be called on tensors.", nameof(layer));
             Layer = layer;
             InputTensors = inputs.ToArray();
+            OneInput = InputTensors.Count == 1 && !(calledOnList && layer.TakesInputList);
             Masks = masks?.ToArray();
             InitialState = initialState?.ToArray() ?? Array.Empty<KerasTensor>();
             Training = training;
 
             var shapes = inputs.Select(t => t.ShapeArray).ToArray();
-            if (shapes.Length == 1)
+            if (OneInput)
             {
                 if (!layer.Built) layer.Build(shapes[0]);
                 layer.AssertInputCompatible(shapes[0]);
@@ -66,6 +67,10 @@ namespace RnnSharp.Ops
 
         /// <summary>The call's inputs (one, or several for a merge layer or a model with several inputs).</summary>
         public IReadOnlyList<KerasTensor> InputTensors { get; }
+
+        /// <summary>True when the layer was called on one input (not on a list of inputs, as a merge layer is, even of
+        /// one).</summary>
+        internal bool OneInput { get; }
 
         /// <summary>Explicit masks given to the call, one per input (null entries: the input's own), or null.</summary>
         public IReadOnlyList<KerasTensor?>? Masks { get; }
@@ -142,7 +147,7 @@ namespace RnnSharp.Ops
             }
             else
             {
-                found = Functional.MasksOf(layer, outputs, inputs.Length == 1 ? layer.ComputeMask(inputs[0], masks[0]) : layer.ComputeMask(inputs, masks));
+                found = Functional.MasksOf(layer, outputs, node.OneInput ? layer.ComputeMask(inputs[0], masks[0]) : layer.ComputeMask(inputs, masks));
             }
             return Enumerable.Range(0, outputs).Select(i => i < found.Count && found[i] is { } m ? (int?)m.dim() : null).ToArray();
         }

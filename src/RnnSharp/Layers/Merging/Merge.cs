@@ -30,6 +30,9 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         public override bool SupportsMasking => true;
 
+        /// <inheritdoc />
+        internal override bool TakesInputList => true;
+
         /// <summary>
         /// Whether inputs of different ranks are expanded at axis 1 before <see cref="MergeFunction"/> (Keras's
         /// <c>_reshape_required</c> when ranks differ); true for the element-wise merges, false for

@@ -210,6 +210,21 @@ namespace RnnSharp.Tests.Layers.Merging
         }
 
         [Fact]
+        public void AListOfOneInputIsMergedAsTfKerasDoes()
+        {
+            // tf-keras 2.11+ merges a list of one input into itself (its build asks for "at least 1 input").
+            var x = Keras.Input(new int?[] { 3 });
+            var added = new Add().Call(new[] { x });
+            Assert.Equal(new int?[] { null, 3 }, added.Shape.ToArray());
+            var concatenated = new Concatenate().Call(new[] { x });
+            Assert.Equal(new int?[] { null, 3 }, concatenated.Shape.ToArray());
+            var data = tensor(new float[] { 1, -2, 3, 4, 5, -6 }, new long[] { 2, 3 });
+            var model = new Model(x, new Maximum().Call(new[] { x }));
+            TestTensors.AssertClose(new double[] { 1, -2, 3, 4, 5, -6 }, model.Predict(data), 0, "Maximum of one input");
+            TestTensors.AssertClose(new double[] { 1, -2, 3, 4, 5, -6 }, new Average().Call(new[] { data }).Output, 0, "Average of one input, eager");
+        }
+
+        [Fact]
         public void OneInputInsteadOfAListRaisesKerasError()
         {
             var eager = Assert.Throws<ArgumentException>(() => new Add().Call(ones(2, 3)));
