@@ -64,6 +64,15 @@ namespace RnnSharp
             };
         }
 
+        // A layer's config; Keras 2.0-2.2 wrote a nested Sequential's as the bare list of its layers.
+        private static IReadOnlyDictionary<string, object?>? NestedConfig(string className, IReadOnlyDictionary<string, object?> data)
+            => data.GetValueOrDefault("config") switch
+            {
+                IReadOnlyDictionary<string, object?> config => config,
+                IList layers when className == nameof(Sequential) => new Dictionary<string, object?> { ["name"] = data.GetValueOrDefault("name"), ["layers"] = layers },
+                _ => null,
+            };
+
         // Keras leaves out the node a nested model makes for itself when it is built.
         private static bool SkipsFirstNode(Layer layer) => layer is Model;
 
@@ -85,7 +94,7 @@ namespace RnnSharp
                 foreach (var item in layerList)
                 {
                     if (item is not IReadOnlyDictionary<string, object?> data || data.GetValueOrDefault("class_name") is not string className
-                        || data.GetValueOrDefault("config") is not IReadOnlyDictionary<string, object?> layerConfig)
+                        || NestedConfig(className, data) is not { } layerConfig)
                         throw new ArgumentException(Where($"has a layer entry #{order.Count} that is not {{\"class_name\": ..., \"config\": {{...}}, \"inbound_nodes\": [...]}}."), nameof(config));
                     string name = data.GetValueOrDefault("name") as string ?? layerConfig.GetValueOrDefault("name") as string
                         ?? throw new ArgumentException(Where($"has a layer entry #{order.Count} without a name."), nameof(config));

@@ -356,10 +356,11 @@ namespace RnnSharp
         {
             ArgumentNullException.ThrowIfNull(config);
             if (config.TryGetValue("class_name", out var rootClass) && config.TryGetValue("config", out var inner)
-                && inner is IReadOnlyDictionary<string, object?> innerConfig)
+                && inner is IReadOnlyDictionary<string, object?> or System.Collections.IList)
             {
                 if (rootClass as string == nameof(Sequential)) return Sequential.FromConfig(config);
-                config = innerConfig;
+                config = inner as IReadOnlyDictionary<string, object?>
+                    ?? throw new ArgumentException($"The config of a {rootClass} model is not {{\"name\": ..., \"layers\": [...], ...}}.", nameof(config));
             }
             return FunctionalConfig.Read(config);
         }

@@ -29,13 +29,14 @@ namespace RnnSharp
         /// <exception cref="ArgumentException">The config is malformed or names an unknown layer class.</exception>
         public static new Sequential FromConfig(IReadOnlyDictionary<string, object?> config)
         {
-            // A whole serialized model, {"class_name": "Sequential", "config": {...}}, is accepted as well.
+            // A whole serialized model, {"class_name": "Sequential", "config": {...}}, is accepted as well; Keras 2.0-2.2
+            // wrote a Sequential's config as the bare list of its layers.
             if (config.TryGetValue("class_name", out var rootClass) && config.TryGetValue("config", out var inner)
-                && inner is IReadOnlyDictionary<string, object?> innerConfig)
+                && inner is IReadOnlyDictionary<string, object?> or System.Collections.IList)
             {
                 if (rootClass is string c && c != nameof(Sequential))
                     throw new NotSupportedException($"The config describes a {c} model, not a Sequential one: rebuild it with Model.FromConfig.");
-                config = innerConfig;
+                config = inner as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?> { ["layers"] = inner };
             }
             ArgumentNullException.ThrowIfNull(config);
             string? name = config.TryGetValue("name", out var n) ? n as string : null;

@@ -50,7 +50,8 @@ namespace RnnSharp.Saving
             {
                 throw new InvalidDataException($"Cannot load \"{path}\": its model config is not valid JSON ({e.Message}). Nothing was loaded.", e);
             }
-            if (parsed is not Dictionary<string, object?> root || root.GetValueOrDefault("config") is not Dictionary<string, object?>)
+            // Keras 2.0-2.2 wrote a Sequential's config as the bare list of its layers.
+            if (parsed is not Dictionary<string, object?> root || root.GetValueOrDefault("config") is not (Dictionary<string, object?> or List<object?>))
                 throw new InvalidDataException($"Cannot load \"{path}\": its model config is not {{\"class_name\": ..., \"config\": {{...}}}}. Nothing was loaded.");
             if (sequentialOnly && root.GetValueOrDefault("class_name") is string className && className != nameof(Sequential))
                 throw new NotSupportedException($"Cannot load \"{path}\" as a Sequential model: it holds a {className} model; load it with Model.Load(path).");

@@ -135,5 +135,49 @@ namespace RnnSharp.Tests.Saving
             Assert.StartsWith("The functional config of model \"m\" calls layer \"d\" with argument \"constants\", which RnnSharp's layers do not take.",
                 Assert.Throws<ArgumentException>(() => Model.FromJson(kwarg)).Message);
         }
+
+        [Fact]
+        public void AKeras20SequentialConfigWrittenAsABareListOfLayersLoads()
+        {
+            string json = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Saving", "Fixtures", "Sequential", "bidirectional_lstm_keras208.json"));
+            foreach (var model in new Model[] { Model.FromJson(json), Sequential.FromJson(json) })
+            {
+                using (model)
+                {
+                    var sequential = Assert.IsType<Sequential>(model);
+                    Assert.Equal(new[] { "embedding_1", "bidirectional_1", "dropout_1", "dense_1" }, model.Layers.Select(l => l.Name));
+                    Assert.Equal(new int?[] { null, 34 }, sequential.InputShape);
+                    Assert.Equal(8_388_608L + 98_816L + 903L, model.CountParams());
+                    Assert.Equal("hard_sigmoid", ((Bidirectional)model.GetLayer("bidirectional_1")).ForwardLayer.GetConfig()["recurrent_activation"]);
+                }
+            }
+
+            // The same config as a Keras 2.0 full-model file's model_config.
+            var rng = new Random(2);
+            float[] Random(long n) => Enumerable.Range(0, (int)n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var layers = new[]
+            {
+                new KerasLayer("embedding_1", new[] { new Weight("embedding_1/embeddings:0", new long[] { 65536, 128 }, Random(65536L * 128)) }),
+                new KerasLayer("bidirectional_1", new[]
+                {
+                    new Weight("bidirectional_1/forward_lstm_1/kernel:0", new long[] { 128, 256 }, Random(128 * 256)),
+                    new Weight("bidirectional_1/forward_lstm_1/recurrent_kernel:0", new long[] { 64, 256 }, Random(64 * 256)),
+                    new Weight("bidirectional_1/forward_lstm_1/bias:0", new long[] { 256 }, Random(256)),
+                    new Weight("bidirectional_1/backward_lstm_1/kernel:0", new long[] { 128, 256 }, Random(128 * 256)),
+                    new Weight("bidirectional_1/backward_lstm_1/recurrent_kernel:0", new long[] { 64, 256 }, Random(64 * 256)),
+                    new Weight("bidirectional_1/backward_lstm_1/bias:0", new long[] { 256 }, Random(256)),
+                }),
+                new KerasLayer("dropout_1", Array.Empty<Weight>()),
+                new KerasLayer("dense_1", new[] { new Weight("dense_1/kernel:0", new long[] { 128, 7 }, Random(128 * 7)), new Weight("dense_1/bias:0", new long[] { 7 }, Random(7)) }),
+            };
+            using var dir = new TempDir();
+            string path = dir.File("keras208.h5");
+            WriteKeras2(path, layers, json, kerasVersion: "2.0.8");
+            using var loaded = Sequential.Load(path);
+            var expected = layers.SelectMany(l => l.Weights).Select(w => w.Values).ToArray();
+            var actual = loaded.GetWeights().Select(TestTensors.Values).ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+        }
     }
 }
