@@ -93,6 +93,25 @@ namespace RnnSharp.Saving
             return value as string ?? throw WrongType(key, "a string", value);
         }
 
+        /// <summary>A list of integers, negative ones included (e.g. <c>Reshape</c>'s <c>target_shape</c> with -1), or null.</summary>
+        public int[]? GetInts(string key)
+        {
+            if (!values.TryGetValue(key, out var value) || value is null) return null;
+            if (value is int[] ints) return (int[])ints.Clone();
+            if (value is not IEnumerable items || value is string) throw WrongType(key, "a list of integers", value);
+            var result = new List<int>();
+            foreach (var item in items)
+            {
+                result.Add(item switch
+                {
+                    int i => i,
+                    long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+                    _ => throw WrongType(key, "a list of integers", value),
+                });
+            }
+            return result.ToArray();
+        }
+
         /// <summary>A shape (list of integers or nulls), or null when missing or null.</summary>
         public int?[]? GetShape(string key)
         {
@@ -226,6 +245,7 @@ namespace RnnSharp.Saving
             if (target == typeof(bool)) return GetBool(key, false);
             if (target == typeof(string)) return GetString(key, null);
             if (target == typeof(int?[])) return GetShape(key);
+            if (target == typeof(int[])) return GetInts(key);
             if (target == typeof(Activation)) return GetActivation(key);
             // An initializer RnnSharp cannot rebuild takes the layer's default: a loaded model's weights replace it anyway.
             if (target == typeof(Initializer)) return GetInitializer(key);

@@ -7,12 +7,13 @@ namespace RnnSharp.Saving
 {
     /// <summary>
     /// Rebuilds layers from their class name and config (Keras's <c>layers.deserialize</c>), for
-    /// <see cref="Sequential.FromConfig"/> and <see cref="Sequential.Load"/>: a map from Keras's class names (and the
+    /// <see cref="Model.FromConfig"/> and <see cref="Model.Load"/>: a map from Keras's class names (and the
     /// aliases older Keras files use) to each layer's own <c>FromConfig</c>. Knows <c>SimpleRNN</c>, <c>LSTM</c>,
     /// <c>GRU</c>, <c>RNN</c>, the cells (<c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>, <c>StackedRNNCells</c>),
     /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>, the
     /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
-    /// <c>Minimum</c>, <c>Dot</c>), <c>InputLayer</c> and models;
+    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>InputLayer</c> and
+    /// models;
     /// <see cref="Register"/> adds others (Keras's <c>custom_objects</c>), custom cells included.
     /// </summary>
     public static class LayerRegistry
@@ -35,6 +36,10 @@ namespace RnnSharp.Saving
             ["Embedding"] = Embedding.FromConfig,
             ["Dropout"] = Dropout.FromConfig,
             ["InputLayer"] = InputLayer.FromConfig,
+            ["RepeatVector"] = RepeatVector.FromConfig,
+            ["Flatten"] = Flatten.FromConfig,
+            ["Reshape"] = Reshape.FromConfig,
+            ["Permute"] = Permute.FromConfig,
             ["Concatenate"] = Concatenate.FromConfig,
             ["Add"] = Add.FromConfig,
             ["Subtract"] = Subtract.FromConfig,
