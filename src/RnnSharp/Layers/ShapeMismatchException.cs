@@ -10,5 +10,8 @@ namespace RnnSharp.Layers
     {
         /// <summary>Creates the exception.</summary>
         public ShapeMismatchException(string message) : base(message) { }
+
+        /// <summary>Creates the exception with the exception it adds to.</summary>
+        public ShapeMismatchException(string message, Exception inner) : base(message, inner) { }
     }
 }

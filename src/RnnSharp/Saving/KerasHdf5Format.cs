@@ -132,6 +132,22 @@ namespace RnnSharp.Saving
         public override IReadOnlyList<SavedWeight> ConvertForLoading(Layer layer, IReadOnlyList<SavedWeight> weights)
             => KerasWeightConversion.Preprocess(layer, weights);
 
+        /// <summary>The <c>keras_version</c> and <c>backend</c> a Keras 2 file records (at its root, or in its weights group),
+        /// or "Keras 3" for a <c>.weights.h5</c> file, which records none.</summary>
+        public override string? Writer(Stream stream, string path)
+        {
+            using var file = Open(stream, path);
+            return Guard(path, () =>
+            {
+                IH5Object? holder = file.AttributeExists("keras_version") ? file : Keras2Root(file, path)?.Group;
+                if (holder is null) return file.LinkExists("layers") ? "Keras 3" : null;
+                string? version = holder.AttributeExists("keras_version") ? ReadString(holder.Attribute("keras_version")) : null;
+                string? backend = holder.AttributeExists("backend") ? ReadString(holder.Attribute("backend")) : null;
+                if (version is null && backend is null) return null;
+                return $"Keras {version ?? "(version not recorded)"}" + (backend is null ? "" : $" (backend: {backend})");
+            });
+        }
+
         /// <summary>A nested model's weights as Keras 2 stores them (trainable first, see <see cref="KerasWeightConversion"/>).</summary>
         public override IReadOnlyList<SavedWeight> ConvertForSaving(Layer layer, IReadOnlyList<SavedWeight> weights)
             => KerasWeightConversion.ForSaving(layer, weights);

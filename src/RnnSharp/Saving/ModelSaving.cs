@@ -26,15 +26,57 @@ namespace RnnSharp.Saving
                 throw new InvalidOperationException(
                     $"Model \"{model.Name}\" has not yet been built, so it has no weights to load into: build it first (Build(inputShape), or give its first layer an inputShape).");
             var format = SavingFormats.ForPath(path);
-            IReadOnlyList<SavedLayer> saved;
-            using (var stream = OpenRead(path))
-                saved = format.ReadLayers(stream, path, model, byName);
-            WeightMatcher.Apply(WeightMatcher.Match(model, saved, format, path, byName));
+            NamingTheWriter(format, path, () =>
+            {
+                IReadOnlyList<SavedLayer> saved;
+                using (var stream = OpenRead(path))
+                    saved = format.ReadLayers(stream, path, model, byName);
+                WeightMatcher.Apply(WeightMatcher.Match(model, saved, format, path, byName));
+                return 0;
+            });
+        }
+
+        // Runs a load, adding the version of Keras that wrote the file (when the format knows it) to its errors.
+        private static T NamingTheWriter<T>(SavingFormat format, string path, Func<T> load)
+        {
+            try
+            {
+                return load();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or NotSupportedException)
+            {
+                string? writer;
+                try
+                {
+                    using var stream = OpenRead(path);
+                    writer = format.Writer(stream, path);
+                }
+                catch (Exception inner) when (inner is IOException or InvalidDataException or ArgumentException)
+                {
+                    writer = null;
+                }
+                if (writer is null) throw;
+                string message = e is ArgumentException { ParamName: { } p } a && a.Message.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)
+                    ? a.Message[..^$" (Parameter '{p}')".Length] : e.Message;
+                message += $" (The file was written by {writer}.)";
+                throw e switch
+                {
+                    Layers.ShapeMismatchException => new Layers.ShapeMismatchException(message, e),
+                    ArgumentException argument => new ArgumentException(message, argument.ParamName, e),
+                    InvalidDataException => new InvalidDataException(message, e),
+                    _ => new NotSupportedException(message, e),
+                };
+            }
         }
 
         public static Model Load(string path, bool sequentialOnly = false)
         {
             var format = SavingFormats.ForPath(path);
+            return NamingTheWriter(format, path, () => Load(format, path, sequentialOnly));
+        }
+
+        private static Model Load(SavingFormat format, string path, bool sequentialOnly)
+        {
             ModelArchive archive;
             using (var stream = OpenRead(path))
                 archive = format.Read(stream, path);

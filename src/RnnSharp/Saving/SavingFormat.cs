@@ -60,6 +60,14 @@ namespace RnnSharp.Saving
         /// <param name="weights">Its weights, in <see cref="Layer.Weights"/> order.</param>
         public virtual IReadOnlyList<SavedWeight> ConvertForSaving(Layer layer, IReadOnlyList<SavedWeight> weights) => weights;
 
+        /// <summary>
+        /// Which software wrote the file (e.g. <c>Keras 2.0.8 (backend: tensorflow)</c>), added to load errors; null (the
+        /// default) when the format does not record it.
+        /// </summary>
+        /// <param name="stream">The file, readable and seekable.</param>
+        /// <param name="path">The file's path, for messages.</param>
+        public virtual string? Writer(Stream stream, string path) => null;
+
         /// <summary>Whether the saved weights' names must equal the layer's weight names (<c>kernel</c>, ...); true by
         /// default. Keras's own loading checks only counts and shapes.</summary>
         public virtual bool ChecksWeightNames => true;

@@ -179,5 +179,34 @@ namespace RnnSharp.Tests.Saving
             Assert.Equal(expected.Length, actual.Length);
             for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
         }
+
+        [Fact]
+        public void LoadErrorsOfKerasFilesNameTheKerasVersionThatWroteThem()
+        {
+            using var dir = new TempDir();
+            // A Keras 2.2.4 model file with a layer RnnSharp does not have.
+            string config = Fixture("two_input_add_keras215").Replace("\"class_name\": \"Add\"", "\"class_name\": \"Conv2D\"");
+            string path = dir.File("conv.h5");
+            WriteKeras2(path, Array.Empty<KerasLayer>(), config, kerasVersion: "2.2.4");
+            var unknown = Assert.Throws<ArgumentException>(() => Model.Load(path));
+            Assert.StartsWith("Unknown layer: Conv2D.", unknown.Message);
+            Assert.Contains("(The file was written by Keras 2.2.4 (backend: tensorflow).)", unknown.Message);
+
+            // A Keras 2.11 weights file that does not fit the model.
+            string weights = dir.File("w.h5");
+            WriteKeras2(weights, new[] { new KerasLayer("dense", new[] { new Weight("dense/kernel:0", new long[] { 3, 2 }, new float[6]), new Weight("dense/bias:0", new long[] { 2 }, new float[2]) }) });
+            var x = Keras.Input(new int?[] { 4 });
+            using var model = new Model(x, new Dense(2).Call(x));
+            var shape = Assert.Throws<ShapeMismatchException>(() => model.LoadWeights(weights));
+            Assert.Contains("expects shape (4, 2), but the file holds shape (3, 2)", shape.Message);
+            Assert.EndsWith("(The file was written by Keras 2.11.0 (backend: tensorflow).)", shape.Message);
+
+            // RnnSharp's own files record no Keras version: their errors stay as they were.
+            string native = dir.File("w.rnnsharp");
+            var other = Keras.Input(new int?[] { 3 });
+            using (var small = new Model(other, new Dense(2).Call(other))) small.SaveWeights(native);
+            var nativeError = Assert.Throws<ShapeMismatchException>(() => model.LoadWeights(native));
+            Assert.DoesNotContain("written by", nativeError.Message);
+        }
     }
 }

@@ -23,7 +23,7 @@ namespace RnnSharp.Tests.Saving
                 ["layers/dense/vars/1"] = (new long[] { 1 }, new float[] { 3 }),
             });
             var e = Assert.Throws<ArgumentException>(() => Sequential.Load(path));
-            Assert.Equal($"\"{path}\" holds only weights, not a model: build the model and call LoadWeights(path). (Parameter 'path')", e.Message);
+            Assert.Equal($"\"{path}\" holds only weights, not a model: build the model and call LoadWeights(path). (The file was written by Keras 3.) (Parameter 'path')", e.Message);
         }
 
         [Fact]
