@@ -93,11 +93,14 @@ namespace RnnSharp.Saving
             return value as string ?? throw WrongType(key, "a string", value);
         }
 
-        /// <summary>A list of integers, negative ones included (e.g. <c>Reshape</c>'s <c>target_shape</c> with -1), or null.</summary>
+        /// <summary>A list of integers, negative ones included (e.g. <c>Reshape</c>'s <c>target_shape</c> with -1), or null; a single integer is a list of one.</summary>
         public int[]? GetInts(string key)
         {
             if (!values.TryGetValue(key, out var value) || value is null) return null;
             if (value is int[] ints) return (int[])ints.Clone();
+            // A single integer where a list is taken (a normalization layer's axis: an int or a list in Keras).
+            if (value is int single) return new[] { single };
+            if (value is long wide && wide is >= int.MinValue and <= int.MaxValue) return new[] { (int)wide };
             if (value is not IEnumerable items || value is string) throw WrongType(key, "a list of integers", value);
             var result = new List<int>();
             foreach (var item in items)

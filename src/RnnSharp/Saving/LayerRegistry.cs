@@ -12,7 +12,7 @@ namespace RnnSharp.Saving
     /// <c>GRU</c>, <c>RNN</c>, the cells (<c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>, <c>StackedRNNCells</c>),
     /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>, the
     /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
-    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>InputLayer</c> and
+    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>, <c>BatchNormalization</c>, <c>InputLayer</c> and
     /// models;
     /// <see cref="Register"/> adds others (Keras's <c>custom_objects</c>), custom cells included.
     /// </summary>
@@ -40,6 +40,8 @@ namespace RnnSharp.Saving
             ["Flatten"] = Flatten.FromConfig,
             ["Reshape"] = Reshape.FromConfig,
             ["Permute"] = Permute.FromConfig,
+            ["LayerNormalization"] = LayerNormalization.FromConfig,
+            ["BatchNormalization"] = BatchNormalization.FromConfig,
             ["Concatenate"] = Concatenate.FromConfig,
             ["Add"] = Add.FromConfig,
             ["Subtract"] = Subtract.FromConfig,
