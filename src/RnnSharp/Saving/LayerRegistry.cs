@@ -10,7 +10,8 @@ namespace RnnSharp.Saving
     /// <see cref="Model.FromConfig"/> and <see cref="Model.Load"/>: a map from Keras's class names (and the
     /// aliases older Keras files use) to each layer's own <c>FromConfig</c>. Knows <c>SimpleRNN</c>, <c>LSTM</c>,
     /// <c>GRU</c>, <c>RNN</c>, the cells (<c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>, <c>StackedRNNCells</c>),
-    /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>, the
+    /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>,
+    /// <c>SpatialDropout1D</c>, <c>GaussianNoise</c>, <c>GlobalAveragePooling1D</c>, <c>GlobalMaxPooling1D</c>, the
     /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
     /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>, <c>BatchNormalization</c>, <c>InputLayer</c> and
     /// models;
@@ -35,6 +36,13 @@ namespace RnnSharp.Saving
             ["Dense"] = Dense.FromConfig,
             ["Embedding"] = Embedding.FromConfig,
             ["Dropout"] = Dropout.FromConfig,
+            ["SpatialDropout1D"] = SpatialDropout1D.FromConfig,
+            ["GaussianNoise"] = GaussianNoise.FromConfig,
+            ["GlobalAveragePooling1D"] = GlobalAveragePooling1D.FromConfig,
+            ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
+            // Keras's aliases, which its configs may name.
+            ["GlobalAvgPool1D"] = GlobalAveragePooling1D.FromConfig,
+            ["GlobalMaxPool1D"] = GlobalMaxPooling1D.FromConfig,
             ["InputLayer"] = InputLayer.FromConfig,
             ["RepeatVector"] = RepeatVector.FromConfig,
             ["Flatten"] = Flatten.FromConfig,
