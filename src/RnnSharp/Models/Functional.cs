@@ -109,15 +109,18 @@ namespace RnnSharp
         // Keras checks the inputs against the model's input shapes and casts them to the input's dtype.
         private Tensor Conform(string modelName, int index, Tensor input)
         {
-            var expected = Inputs[index].Shape;
-            var actual = ShapeUtils.Of(input);
-            bool compatible = expected.Count == actual.Length
-                && expected.Zip(actual).Skip(1).All(p => p.First is null || p.First == p.Second);
-            if (!compatible)
-                throw new ShapeMismatchException(
-                    $"Input {index} of layer \"{modelName}\" is incompatible with the layer: expected shape={ShapeUtils.Format(expected)}, found shape={ShapeUtils.Format(actual)}");
+            CheckCompatible(modelName, index, ShapeUtils.Of(input));
             var dtype = DTypes.ToScalarType(Inputs[index].DType);
             return input.dtype == dtype ? input : input.to(dtype);
+        }
+
+        // Keras's input check of a functional model: the rank, and every known size past the batch axis.
+        private void CheckCompatible(string modelName, int index, IReadOnlyList<int?> actual)
+        {
+            var expected = Inputs[index].Shape;
+            if (expected.Count != actual.Count || expected.Zip(actual).Skip(1).Any(p => p.First is int e && p.Second is int a && e != a))
+                throw new ShapeMismatchException(
+                    $"Input {index} of layer \"{modelName}\" is incompatible with the layer: expected shape={ShapeUtils.Format(expected)}, found shape={ShapeUtils.Format(actual)}");
         }
 
         /// <summary>The output shapes for inputs of <paramref name="inputShapes"/> (checked against the model's inputs):
@@ -126,14 +129,7 @@ namespace RnnSharp
         {
             if (inputShapes.Count != Inputs.Count)
                 throw new ArgumentException($"Layer \"{modelName}\" expects {Inputs.Count} input(s), but it received {inputShapes.Count} input tensors.");
-            for (int i = 0; i < Inputs.Count; i++)
-            {
-                var expected = Inputs[i].Shape;
-                var actual = inputShapes[i];
-                if (expected.Count != actual.Length || expected.Zip(actual).Skip(1).Any(p => p.First is int e && p.Second is int a && e != a))
-                    throw new ShapeMismatchException(
-                        $"Input {i} of layer \"{modelName}\" is incompatible with the layer: expected shape={ShapeUtils.Format(expected)}, found shape={ShapeUtils.Format(actual)}");
-            }
+            for (int i = 0; i < Inputs.Count; i++) CheckCompatible(modelName, i, inputShapes[i]);
             int? batch = inputShapes[0].Length > 0 ? inputShapes[0][0] : null;
             return Outputs.Select(o =>
             {

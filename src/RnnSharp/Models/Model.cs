@@ -209,8 +209,8 @@ namespace RnnSharp
             var device = Device;
             var given = new HashSet<Tensor>(inputs.Concat(masks?.OfType<Tensor>() ?? Array.Empty<Tensor>()), ReferenceEqualityComparer.Instance);
             using var scope = NewDisposeScope();
-            var moved = inputs.Select(x => x.device_type == device.type && x.device_index == device.index ? x : x.to(device)).ToArray();
-            var (outputs, outputMasks) = Graph.Run(Name, moved, masks?.Select(m => m is null || (m.device_type == device.type && m.device_index == device.index) ? m : m.to(device)).ToArray(), training);
+            var moved = inputs.Select(x => DeviceUtils.OnDevice(x, device)).ToArray();
+            var (outputs, outputMasks) = Graph.Run(Name, moved, masks?.Select(m => m is null ? null : DeviceUtils.OnDevice(m, device)).ToArray(), training);
             // Intermediates die with the scope; the results (never the caller's own tensors) survive it.
             var kept = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
             Tensor Keep(Tensor t)

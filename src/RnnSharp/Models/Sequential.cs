@@ -128,7 +128,7 @@ namespace RnnSharp
             var givenMask = mask;
             var device = Device;
             using var scope = NewDisposeScope();
-            Tensor h = x.device_type == device.type && x.device_index == device.index ? x : x.to(device);
+            Tensor h = DeviceUtils.OnDevice(x, device);
             foreach (var layer in layers)
             {
                 var result = layer.Call(h, mask, null, training);

@@ -42,6 +42,7 @@ namespace RnnSharp.Ops
             OneInput = InputTensors.Count == 1 && !(calledOnList && layer.TakesInputList);
             Masks = masks?.ToArray();
             InitialState = initialState?.ToArray() ?? Array.Empty<KerasTensor>();
+            KerasInputs = InputTensors.Concat(InitialState).Concat((Masks ?? Array.Empty<KerasTensor?>()).OfType<KerasTensor>()).ToArray();
             Training = training;
 
             var shapes = inputs.Select(t => t.ShapeArray).ToArray();
@@ -95,8 +96,7 @@ namespace RnnSharp.Ops
 
         /// <summary>Every symbolic tensor the call reads, as Keras 2 lists a node's inbound tensors: the inputs (a
         /// recurrent layer's initial states after its input, as Keras 2 passes them), then explicit masks.</summary>
-        public IReadOnlyList<KerasTensor> KerasInputs
-            => InputTensors.Concat(InitialState).Concat((Masks ?? Array.Empty<KerasTensor?>()).OfType<KerasTensor>()).ToArray();
+        public IReadOnlyList<KerasTensor> KerasInputs { get; } = Array.Empty<KerasTensor>();
 
         /// <summary>The nodes that produced <see cref="KerasInputs"/>.</summary>
         public IEnumerable<Node> ParentNodes => KerasInputs.Select(t => t.Node).Distinct();

@@ -119,7 +119,7 @@ namespace RnnSharp.Trainers
         }
 
         private static Tensor Move(Tensor t, Device device)
-            => t.device_type == device.type && t.device_index == device.index ? t : t.to(device, non_blocking: true);
+            => DeviceUtils.OnDevice(t, device, nonBlocking: true);
 
         /// <summary>Converts .NET arrays to a CPU tensor (float32 for floating data, int64 for integer data).</summary>
         public static Tensor FromArray(Array data)

@@ -67,8 +67,7 @@ namespace RnnSharp.Trainers
         /// <exception cref="InvalidOperationException">The model has several outputs.</exception>
         public Tensor Call(Tensor x, bool training = false)
         {
-            var outputs = AsModel().OutputNames;
-            if (outputs.Count > 1)
+            if (AsModel() is { IsFunctional: true } functional && functional.Outputs.Count > 1 && functional.OutputNames is var outputs)
                 throw new InvalidOperationException(
                     $"Model \"{Name}\" has {outputs.Count} outputs ({string.Join(", ", outputs)}), and Call(Tensor) returns one tensor. " +
                     "Use Call(IReadOnlyList<Tensor>) (e.g. model.Call(new[] { x })), which returns one tensor per output.");
@@ -562,8 +561,7 @@ namespace RnnSharp.Trainers
         public Tensor Predict(ArrayLike x, int? batchSize = null, int verbose = 0, int? steps = null, IEnumerable<Callback>? callbacks = null)
         {
             ArgumentNullException.ThrowIfNull(x);
-            var outputs = AsModel().OutputNames;
-            if (outputs.Count > 1)
+            if (AsModel() is { IsFunctional: true } functional && functional.Outputs.Count > 1 && functional.OutputNames is var outputs)
                 throw new InvalidOperationException(
                     $"Model \"{Name}\" has {outputs.Count} outputs ({string.Join(", ", outputs)}), and Predict(ArrayLike) returns one tensor. " +
                     "Use Predict(IReadOnlyList<Tensor>) or Predict(Tensor[]), which return one tensor per output.");
