@@ -127,10 +127,10 @@ namespace RnnSharp.Layers
         protected override void BuildCore(int?[] inputShape)
         {
             int rank = inputShape.Length;
-            var resolved = NormalizationAxes.Validate(axisArgument, rank);
+            var resolved = NormalizationParts.Validate(axisArgument, rank);
             if (resolved.Any(a => inputShape[a] is null))
                 throw new ShapeMismatchException(
-                    $"Input has undefined `axis` dimension. Received input with shape {Utils.ShapeUtils.Format(inputShape)} and axis={NormalizationAxes.Tuple(resolved)}");
+                    $"Input has undefined `axis` dimension. Received input with shape {Utils.ShapeUtils.Format(inputShape)} and axis={NormalizationParts.Tuple(resolved)}");
             bool useFused = FusableAxisArgument && rank is 4 or 5;
             if (useFused)
             {
@@ -139,7 +139,7 @@ namespace RnnSharp.Layers
                 {
                     if (rank == 4)
                         throw new ArgumentException(
-                            $"Unsupported axis. The use of `fused=True` is only possible with `axis=1` or `axis=3` for 4D input tensors. Received: axis={NormalizationAxes.Tuple(resolved)}");
+                            $"Unsupported axis. The use of `fused=True` is only possible with `axis=1` or `axis=3` for 4D input tensors. Received: axis={NormalizationParts.Tuple(resolved)}");
                     useFused = false;
                 }
             }
@@ -149,8 +149,7 @@ namespace RnnSharp.Layers
                 ? new long[] { inputShape[resolved[0]]!.Value }
                 : Enumerable.Range(0, rank).Select(i => resolved.Contains(i) ? (long)inputShape[i]!.Value : 1L).ToArray();
             InputSpec = new InputSpec(ndim: rank, axes: resolved.ToDictionary(a => a, a => inputShape[a]!.Value));
-            if (Scale) register_parameter("gamma", new TorchSharp.Modules.Parameter(GammaInitializer.Generate(paramShape)));
-            if (Center) register_parameter("beta", new TorchSharp.Modules.Parameter(BetaInitializer.Generate(paramShape)));
+            NormalizationParts.RegisterScaleAndOffset(this, Scale, Center, GammaInitializer, BetaInitializer, paramShape);
             register_parameter("moving_mean", new TorchSharp.Modules.Parameter(MovingMeanInitializer.Generate(paramShape), requires_grad: false));
             register_parameter("moving_variance", new TorchSharp.Modules.Parameter(MovingVarianceInitializer.Generate(paramShape), requires_grad: false));
             // Held at their values by the optimizer and Trainable: only the training-mode update changes them.
@@ -162,8 +161,7 @@ namespace RnnSharp.Layers
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
         {
             int rank = (int)inputs.dim();
-            var broadcast = Enumerable.Repeat(1L, rank).ToArray();
-            foreach (var a in axes!) broadcast[a] = inputs.shape[a];
+            var broadcast = NormalizationParts.BroadcastShape(axes!, inputs);
             var movingMean = get_parameter("moving_mean")!;
             var movingVariance = get_parameter("moving_variance")!;
             Tensor mean, variance;
@@ -208,9 +206,7 @@ namespace RnnSharp.Layers
                 variance = movingVariance.reshape(broadcast);
             }
             var outputs = (inputs - mean) * (variance + Epsilon).rsqrt();
-            if (Scale) outputs = outputs * get_parameter("gamma")!.reshape(broadcast);
-            if (Center) outputs = outputs + get_parameter("beta")!.reshape(broadcast);
-            return new LayerOutput(outputs);
+            return new LayerOutput(NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, broadcast));
         }
 
         /// <inheritdoc />
@@ -219,9 +215,7 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected override IReadOnlyList<WeightInfo> DescribeWeights()
         {
-            var list = new List<WeightInfo>();
-            if (Scale) list.Add(new WeightInfo("gamma", paramShape!, true));
-            if (Center) list.Add(new WeightInfo("beta", paramShape!, true));
+            var list = NormalizationParts.ScaleAndOffsetWeights(Scale, Center, paramShape!).ToList();
             list.Add(new WeightInfo("moving_mean", paramShape!, false));
             list.Add(new WeightInfo("moving_variance", paramShape!, false));
             return list;
@@ -230,9 +224,7 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected override IReadOnlyList<Tensor> ReadWeights()
         {
-            var list = new List<Tensor>();
-            if (Scale) list.Add(get_parameter("gamma")!);
-            if (Center) list.Add(get_parameter("beta")!);
+            var list = NormalizationParts.ScaleAndOffsetTensors(this, Scale, Center).ToList();
             list.Add(get_parameter("moving_mean")!);
             list.Add(get_parameter("moving_variance")!);
             return list;
@@ -241,9 +233,7 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected override void WriteWeights(IReadOnlyList<Tensor> weights)
         {
-            int i = 0;
-            if (Scale) get_parameter("gamma")!.copy_(weights[i++]);
-            if (Center) get_parameter("beta")!.copy_(weights[i++]);
+            int i = NormalizationParts.WriteScaleAndOffset(this, Scale, Center, weights);
             get_parameter("moving_mean")!.copy_(weights[i++]);
             get_parameter("moving_variance")!.copy_(weights[i]);
         }
@@ -252,7 +242,7 @@ namespace RnnSharp.Layers
         public override Dictionary<string, object?> GetConfig()
         {
             var config = base.GetConfig();
-            config["axis"] = NormalizationAxes.ConfigValue(axes, axisArgument, axisGivenAsInt);
+            config["axis"] = NormalizationParts.ConfigValue(axes, axisArgument, axisGivenAsInt);
             config["momentum"] = Momentum;
             config["epsilon"] = Epsilon;
             config["center"] = Center;

@@ -95,14 +95,13 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected override void BuildCore(int?[] inputShape)
         {
-            var resolved = NormalizationAxes.Validate(axisArgument, inputShape.Length);
+            var resolved = NormalizationParts.Validate(axisArgument, inputShape.Length);
             if (resolved.Any(a => inputShape[a] is null))
                 throw new ShapeMismatchException(
-                    $"Layer \"{Name}\": the normalized axes {NormalizationAxes.Tuple(resolved)} need defined sizes. Received input_shape={Utils.ShapeUtils.Format(inputShape)}");
+                    $"Layer \"{Name}\": the normalized axes {NormalizationParts.Tuple(resolved)} need defined sizes. Received input_shape={Utils.ShapeUtils.Format(inputShape)}");
             axes = resolved;
             var shape = resolved.Select(a => (long)inputShape[a]!.Value).ToArray();
-            if (Scale) register_parameter("gamma", new TorchSharp.Modules.Parameter(GammaInitializer.Generate(shape)));
-            if (Center) register_parameter("beta", new TorchSharp.Modules.Parameter(BetaInitializer.Generate(shape)));
+            NormalizationParts.RegisterScaleAndOffset(this, Scale, Center, GammaInitializer, BetaInitializer, shape);
         }
 
         /// <inheritdoc />
@@ -113,11 +112,7 @@ namespace RnnSharp.Layers
             var centered = inputs - mean;
             var variance = centered.square().mean(dims, keepdim: true);
             var outputs = centered * (variance + Epsilon).rsqrt();
-            // Keras reshapes gamma and beta (laid out in the order of axis) to the input's rank, 1 elsewhere.
-            var broadcast = Enumerable.Repeat(1L, (int)inputs.dim()).ToArray();
-            foreach (var a in axes!) broadcast[a] = inputs.shape[a];
-            if (Scale) outputs = outputs * get_parameter("gamma")!.reshape(broadcast);
-            if (Center) outputs = outputs + get_parameter("beta")!.reshape(broadcast);
+            outputs = NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, NormalizationParts.BroadcastShape(axes!, inputs));
             return new LayerOutput(outputs);
         }
 
@@ -125,36 +120,19 @@ namespace RnnSharp.Layers
         public override int?[] ComputeOutputShape(int?[] inputShape) => inputShape.ToArray();
 
         /// <inheritdoc />
-        protected override IReadOnlyList<WeightInfo> DescribeWeights()
-        {
-            var list = new List<WeightInfo>();
-            if (Scale) list.Add(new WeightInfo("gamma", ParamShape, true));
-            if (Center) list.Add(new WeightInfo("beta", ParamShape, true));
-            return list;
-        }
+        protected override IReadOnlyList<WeightInfo> DescribeWeights() => NormalizationParts.ScaleAndOffsetWeights(Scale, Center, ParamShape).ToList();
 
         /// <inheritdoc />
-        protected override IReadOnlyList<Tensor> ReadWeights()
-        {
-            var list = new List<Tensor>();
-            if (Scale) list.Add(get_parameter("gamma")!);
-            if (Center) list.Add(get_parameter("beta")!);
-            return list;
-        }
+        protected override IReadOnlyList<Tensor> ReadWeights() => NormalizationParts.ScaleAndOffsetTensors(this, Scale, Center).ToList();
 
         /// <inheritdoc />
-        protected override void WriteWeights(IReadOnlyList<Tensor> weights)
-        {
-            int i = 0;
-            if (Scale) get_parameter("gamma")!.copy_(weights[i++]);
-            if (Center) get_parameter("beta")!.copy_(weights[i]);
-        }
+        protected override void WriteWeights(IReadOnlyList<Tensor> weights) => NormalizationParts.WriteScaleAndOffset(this, Scale, Center, weights);
 
         /// <inheritdoc />
         public override Dictionary<string, object?> GetConfig()
         {
             var config = base.GetConfig();
-            config["axis"] = NormalizationAxes.ConfigValue(axes, axisArgument, axisGivenAsInt);
+            config["axis"] = NormalizationParts.ConfigValue(axes, axisArgument, axisGivenAsInt);
             config["epsilon"] = Epsilon;
             config["center"] = Center;
             config["scale"] = Scale;
