@@ -427,6 +427,21 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>
+        /// The layer's arguments as Keras 3 writes them in a <c>.keras</c> file's <c>config.json</c> (Keras 3's
+        /// <c>get_config()</c>), before the <c>.keras</c> writer turns dtypes, initializers and nested
+        /// layers into Keras 3's nested objects. By default <see cref="GetConfig"/> without Keras 2's
+        /// <c>batch_input_shape</c> (Keras 3 models start with an <c>InputLayer</c> instead); layers whose Keras 3
+        /// arguments differ from Keras 2's (keys Keras 3 no longer takes, or new ones) override it, since Keras 3
+        /// refuses a config with a key its layer does not take.
+        /// </summary>
+        public virtual Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = GetConfig();
+            config.Remove("batch_input_shape");
+            return config;
+        }
+
+        /// <summary>
         /// Rebuilds a layer of class <paramref name="className"/> from its config (as <see cref="GetConfig"/> returns it, or
         /// read from Keras's JSON), as Keras's <c>Layer.from_config</c>, through <see cref="Saving.LayerRegistry"/>.
         /// The layer has fresh weights.
