@@ -53,9 +53,21 @@ namespace RnnSharp.Initializers
         public virtual string ClassName => GetType().Name;
 
         /// <summary>The initializer as Keras serializes it in layer configs:
-        /// <c>{"class_name": "GlorotUniform", "config": {"seed": null}}</c>.</summary>
+        /// <c>{"class_name": "GlorotUniform", "config": {"seed": null}}</c>; while a <c>.keras</c> file's config is
+        /// written, Keras 3's <c>{"module": "keras.initializers", "class_name": ..., "config": ..., "registered_name": null}</c>
+        /// (with Keras 3's class names <c>OrthogonalInitializer</c> and <c>IdentityInitializer</c>).</summary>
         public Dictionary<string, object?> Serialize()
-            => new() { ["class_name"] = ClassName, ["config"] = new Dictionary<string, object?>(GetConfig()) };
+        {
+            var config = new Dictionary<string, object?>(GetConfig());
+            if (!Saving.Keras3Serialization.Active) return new() { ["class_name"] = ClassName, ["config"] = config };
+            string className = this switch
+            {
+                Orthogonal => "OrthogonalInitializer",
+                Identity => "IdentityInitializer",
+                _ => ClassName,
+            };
+            return Saving.Keras3Serialization.Wrap("keras.initializers", className, config);
+        }
 
         /// <summary>
         /// Rebuilds an initializer from Keras's serialized form: a name (<c>"glorot_uniform"</c>) or
@@ -83,7 +95,8 @@ namespace RnnSharp.Initializers
                 "Zeros" => new Zeros(),
                 "Ones" => new Ones(),
                 "Constant" => new Constant(Number("value", 0)),
-                "Identity" => new Identity(Number("gain", 1)),
+                // Keras 3 names these two classes OrthogonalInitializer and IdentityInitializer.
+                "Identity" or "IdentityInitializer" => new Identity(Number("gain", 1)),
                 "RandomUniform" => new RandomUniform(Number("minval", -0.05), Number("maxval", 0.05)),
                 "RandomNormal" => new RandomNormal(Number("mean", 0), Number("stddev", 0.05)),
                 "TruncatedNormal" => new TruncatedNormal(Number("mean", 0), Number("stddev", 0.05)),
@@ -94,7 +107,7 @@ namespace RnnSharp.Initializers
                 "HeNormal" => new HeNormal(),
                 "LecunUniform" => new LecunUniform(),
                 "LecunNormal" => new LecunNormal(),
-                "Orthogonal" => new Orthogonal(Number("gain", 1)),
+                "Orthogonal" or "OrthogonalInitializer" => new Orthogonal(Number("gain", 1)),
                 _ when Known.ContainsKey(Utils.NameUtils.ToSnakeCase(className)) => Get(Utils.NameUtils.ToSnakeCase(className)),
                 _ => throw new ArgumentException($"Unknown initializer class: '{className}'.", nameof(serialized)),
             };

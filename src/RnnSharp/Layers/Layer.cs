@@ -438,6 +438,7 @@ namespace RnnSharp.Layers
         {
             var config = GetConfig();
             config.Remove("batch_input_shape");
+            config["dtype"] = Saving.Keras3Serialization.DTypePolicy();
             return config;
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,6 +57,16 @@ namespace RnnSharp.Losses
                 elementwise = -(positive + negative);
             }
             return elementwise.mean(new long[] { -1 });
+        }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["from_logits"] = FromLogits;
+            config["label_smoothing"] = LabelSmoothing;
+            config["axis"] = -1;
+            return config;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -55,6 +56,16 @@ namespace RnnSharp.Losses
             var p = yPred / yPred.sum(axis, keepdim: true);
             p = ClipProbabilities(p);
             return -(y * p.log()).sum(axis);
+        }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["from_logits"] = FromLogits;
+            config["label_smoothing"] = LabelSmoothing;
+            config["axis"] = -1;
+            return config;
         }
     }
 }

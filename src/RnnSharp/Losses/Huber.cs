@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,5 +28,13 @@ namespace RnnSharp.Losses
         protected override Tensor ComputePerSample(Tensor yTrue, Tensor yPred) =>
             // torch's huber_loss is the same piecewise function (both branches agree at |e| = delta).
             nn.functional.huber_loss(yPred, yTrue, Delta, nn.Reduction.None).mean(new long[] { -1 });
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["delta"] = Delta;
+            return config;
+        }
     }
 }

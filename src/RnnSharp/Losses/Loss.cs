@@ -150,6 +150,52 @@ namespace RnnSharp.Losses
         /// <param name="name">The loss name.</param>
         public static implicit operator Loss(string name) => Get(name);
 
+        /// <summary>The loss's arguments with Keras 3's keys, as <c>get_config()</c>: <c>name</c>, <c>reduction</c>
+        /// (always Keras's default <c>sum_over_batch_size</c>), then each loss's own.</summary>
+        public virtual Dictionary<string, object?> GetConfig() => new()
+        {
+            ["name"] = Name,
+            ["reduction"] = "sum_over_batch_size",
+        };
+
+        /// <summary>The loss as Keras 3 serializes it: <c>{"module": "keras.losses", "class_name": "BinaryCrossentropy",
+        /// "config": {...}, "registered_name": null}</c>.</summary>
+        public Dictionary<string, object?> Serialize() => Saving.Keras3Serialization.Wrap("keras.losses", GetType().Name, GetConfig());
+
+        /// <summary>
+        /// Rebuilds a loss from a Keras compile configuration: a name (<c>"mse"</c>), Keras 3's form of a loss
+        /// function (<c>{"class_name": "function", "config": "binary_crossentropy"}</c>) or a loss object
+        /// (<c>{"class_name": "BinaryCrossentropy", "config": {...}}</c>). Options RnnSharp does not have (another
+        /// reduction, another axis, <c>ignore_class</c>) are refused, never dropped.
+        /// </summary>
+        /// <exception cref="ArgumentException">An unknown loss, or a value RnnSharp cannot honour.</exception>
+        public static Loss Deserialize(object serialized)
+        {
+            if (serialized is string name) return Get(name);
+            if (serialized is not IReadOnlyDictionary<string, object?> entry || entry.GetValueOrDefault("class_name") is not string className)
+                throw new ArgumentException($"A loss must be a name or {{\"class_name\": ..., \"config\": {{...}}}}, not {serialized}.", nameof(serialized));
+            if (className == "function" && entry.GetValueOrDefault("config") is string function) return Get(function);
+            var config = entry.GetValueOrDefault("config") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>();
+            var type = Normalize(className) switch
+            {
+                "binarycrossentropy" => typeof(BinaryCrossentropy),
+                "categoricalcrossentropy" => typeof(CategoricalCrossentropy),
+                "sparsecategoricalcrossentropy" => typeof(SparseCategoricalCrossentropy),
+                "meansquarederror" => typeof(MeanSquaredError),
+                "meanabsoluteerror" => typeof(MeanAbsoluteError),
+                "huber" => typeof(Huber),
+                _ => throw new ArgumentException($"Unknown loss class: '{className}'. Known losses: {string.Join(", ", Known)}.", nameof(serialized)),
+            };
+            // Keras 2 writes reduction "auto", which is Keras 3's "sum_over_batch_size".
+            foreach (var (key, allowed) in new (string, object?[])[] { ("reduction", new object?[] { null, "auto", "sum_over_batch_size" }), ("axis", new object?[] { null, -1L, -1 }), ("ignore_class", new object?[] { null }) })
+            {
+                var value = config.GetValueOrDefault(key);
+                if (!allowed.Any(a => Equals(a, value)))
+                    throw new ArgumentException($"Loss {className}: \"{key}\" = {value} is not supported by RnnSharp's losses.", nameof(serialized));
+            }
+            return (Loss)Utils.ConfigArguments.Instantiate(type, config, $"Loss {className}", out _);
+        }
+
         /// <inheritdoc/>
         public override string ToString() => Name;
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using TorchSharp;
@@ -64,6 +65,15 @@ namespace RnnSharp.Losses
             var flatLabels = yTrue.reshape(-1, 1);
             var nll = -flatLogits.log_softmax(-1).gather(1, flatLabels).squeeze(1);
             return nll.reshape(lead);
+        }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["from_logits"] = FromLogits;
+            config["ignore_class"] = null;
+            return config;
         }
     }
 }

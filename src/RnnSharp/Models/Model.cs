@@ -390,13 +390,18 @@ namespace RnnSharp
         }
 
         /// <summary>
-        /// Loads a model saved by <see cref="Save"/> or by Keras 2's <c>model.save("m.h5")</c>, as Keras's
-        /// <c>keras.models.load_model</c>: a <see cref="Sequential"/> when the file holds one, else a functional model.
+        /// Loads a model saved by <see cref="Save"/>, by Keras 3's <c>model.save("m.keras")</c> or by Keras 2's
+        /// <c>model.save("m.h5")</c>, as Keras's <c>keras.models.load_model</c>: a <see cref="Sequential"/> when the file
+        /// holds one, else a functional model. A <c>.keras</c> file's model is compiled as it was saved (its optimizer,
+        /// loss and metrics; the optimizer's state is not restored), unless <paramref name="compile"/> is false.
         /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="compile">Whether to compile the model from the file's compile configuration (Keras's <c>compile=True</c>).</param>
         /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
         /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not a model file.</exception>
-        /// <exception cref="ArgumentException">The file holds only weights, or a layer cannot be rebuilt.</exception>
-        public static Model Load(string path) => ModelSaving.Load(path);
+        /// <exception cref="ArgumentException">The file holds only weights, a layer cannot be rebuilt, or the compile
+        /// configuration cannot be restored (load with <paramref name="compile"/> false).</exception>
+        public static Model Load(string path, bool compile = true) => ModelSaving.Load(path, compile: compile);
 
         /// <summary>
         /// Saves the weights to <paramref name="path"/>, as Keras's <c>save_weights</c>. The format follows the

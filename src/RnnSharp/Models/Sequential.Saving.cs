@@ -11,13 +11,16 @@ namespace RnnSharp
         /// <summary>
         /// Loads a model saved by <see cref="Model.Save"/>, as Keras's <c>keras.models.load_model</c>: rebuilds the layers
         /// from the config (<see cref="LayerRegistry"/>), builds the model and sets the weights. A Keras 2 full-model
-        /// <c>.h5</c> file (<c>model.save("m.h5")</c> of a Sequential model) loads too.
+        /// <c>.h5</c> file (<c>model.save("m.h5")</c> of a Sequential model) and a Keras 3 <c>.keras</c> file load too; a
+        /// <c>.keras</c> file's model is compiled as it was saved unless <paramref name="compile"/> is false.
         /// </summary>
+        /// <param name="path">The file.</param>
+        /// <param name="compile">Whether to compile the model from the file's compile configuration.</param>
         /// <exception cref="System.IO.FileNotFoundException">There is no such file.</exception>
         /// <exception cref="System.IO.InvalidDataException">The file is truncated, corrupt or not an RnnSharp file.</exception>
         /// <exception cref="ArgumentException">The file holds only weights, or a layer cannot be rebuilt.</exception>
         /// <exception cref="NotSupportedException">The file holds a functional model (load it with <see cref="Model.Load"/>).</exception>
-        public static new Sequential Load(string path) => (Sequential)ModelSaving.Load(path, sequentialOnly: true);
+        public static new Sequential Load(string path, bool compile = true) => (Sequential)ModelSaving.Load(path, sequentialOnly: true, compile: compile);
 
         /// <summary>
         /// Creates a model from a config as <see cref="GetConfig"/> returns it (or as read back from JSON), as Keras's

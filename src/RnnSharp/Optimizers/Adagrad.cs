@@ -62,5 +62,14 @@ namespace RnnSharp.Optimizers
             var denominator = accumulator.sqrt().add_(epsilon);
             parameter.addcdiv_(gradient, denominator, negLr);
         }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["initial_accumulator_value"] = InitialAccumulatorValue;
+            config["epsilon"] = Epsilon;
+            return config;
+        }
     }
 }

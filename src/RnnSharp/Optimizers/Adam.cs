@@ -94,5 +94,16 @@ namespace RnnSharp.Optimizers
             var denominator = second.sqrt().add_(epsilon);
             parameter.addcdiv_(m, denominator, negAlpha);
         }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["beta_1"] = Beta1;
+            config["beta_2"] = Beta2;
+            config["epsilon"] = Epsilon;
+            config["amsgrad"] = Amsgrad;
+            return config;
+        }
     }
 }

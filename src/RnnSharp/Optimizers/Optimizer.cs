@@ -228,6 +228,63 @@ namespace RnnSharp.Optimizers
         /// <param name="name">The optimizer name.</param>
         public static implicit operator Optimizer(string name) => Get(name);
 
+        /// <summary>
+        /// The optimizer's arguments with Keras 3's keys, as <c>get_config()</c> (what a <c>.keras</c> file's
+        /// <c>compile_config</c> holds): <c>name</c>, <c>learning_rate</c>, <c>weight_decay</c>, the clipping limits and
+        /// Keras 3's options RnnSharp leaves at their defaults (<c>use_ema</c>, ...), then each optimizer's own.
+        /// </summary>
+        public virtual Dictionary<string, object?> GetConfig() => new()
+        {
+            ["name"] = Name,
+            ["learning_rate"] = LearningRate,
+            ["weight_decay"] = WeightDecay,
+            ["clipnorm"] = Clipnorm,
+            ["global_clipnorm"] = GlobalClipnorm,
+            ["clipvalue"] = Clipvalue,
+            ["use_ema"] = false,
+            ["ema_momentum"] = 0.99,
+            ["ema_overwrite_frequency"] = null,
+            ["loss_scale_factor"] = null,
+            ["gradient_accumulation_steps"] = null,
+        };
+
+        /// <summary>The optimizer as Keras 3 serializes it: <c>{"module": "keras.optimizers", "class_name": "Adam",
+        /// "config": {...}, "registered_name": null}</c>.</summary>
+        public Dictionary<string, object?> Serialize() => Saving.Keras3Serialization.Wrap("keras.optimizers", GetType().Name, GetConfig());
+
+        /// <summary>
+        /// Rebuilds an optimizer from a Keras compile configuration: a name (<c>"adam"</c>) or
+        /// <c>{"class_name": "Adam", "config": {...}}</c> (Keras 2 or Keras 3). Keras options RnnSharp does not have
+        /// (<c>use_ema</c>, loss scaling, gradient accumulation) are refused when set, never dropped.
+        /// </summary>
+        /// <exception cref="ArgumentException">An unknown optimizer, or a value RnnSharp cannot honour.</exception>
+        public static Optimizer Deserialize(object serialized)
+        {
+            if (serialized is string name) return Get(name);
+            if (serialized is not IReadOnlyDictionary<string, object?> entry || entry.GetValueOrDefault("class_name") is not string className)
+                throw new ArgumentException($"An optimizer must be a name or {{\"class_name\": ..., \"config\": {{...}}}}, not {serialized}.", nameof(serialized));
+            var type = className.ToLowerInvariant() switch
+            {
+                "sgd" => typeof(SGD),
+                "rmsprop" => typeof(RMSprop),
+                "adam" => typeof(Adam),
+                "adamw" => typeof(AdamW),
+                "adagrad" => typeof(Adagrad),
+                _ => throw new ArgumentException($"Unknown optimizer class: '{className}'. Known optimizers: SGD, RMSprop, Adam, AdamW, Adagrad.", nameof(serialized)),
+            };
+            var config = entry.GetValueOrDefault("config") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>();
+            foreach (var (key, harmless) in new (string, object?)[] { ("use_ema", false), ("loss_scale_factor", null), ("gradient_accumulation_steps", null) })
+            {
+                var value = config.GetValueOrDefault(key);
+                if (value is not null && !value.Equals(harmless))
+                    throw new ArgumentException($"Optimizer {className}: \"{key}\" = {value} is not supported by RnnSharp's optimizers.", nameof(serialized));
+            }
+            // Keras 2 wrote "lr" for the learning rate.
+            if (!config.ContainsKey("learning_rate") && config.GetValueOrDefault("lr") is { } lr)
+                config = new Dictionary<string, object?>(config) { ["learning_rate"] = lr };
+            return (Optimizer)Utils.ConfigArguments.Instantiate(type, config, $"Optimizer {className}", out _);
+        }
+
         /// <inheritdoc/>
         public override string ToString() => Name;
 

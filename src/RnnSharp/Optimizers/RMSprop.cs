@@ -105,5 +105,16 @@ namespace RnnSharp.Optimizers
                 parameter.addcdiv_(gradient, root, negLr);
             }
         }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["rho"] = Rho;
+            config["momentum"] = Momentum;
+            config["epsilon"] = Epsilon;
+            config["centered"] = Centered;
+            return config;
+        }
     }
 }

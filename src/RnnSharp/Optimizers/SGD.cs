@@ -70,5 +70,14 @@ namespace RnnSharp.Optimizers
             else
                 parameter.add_(velocity);
         }
+
+        /// <inheritdoc />
+        public override Dictionary<string, object?> GetConfig()
+        {
+            var config = base.GetConfig();
+            config["momentum"] = Momentum;
+            config["nesterov"] = Nesterov;
+            return config;
+        }
     }
 }

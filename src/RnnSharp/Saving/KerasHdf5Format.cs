@@ -10,11 +10,13 @@ using RnnSharp.Utils;
 namespace RnnSharp.Saving
 {
     /// <summary>
-    /// Keras's HDF5 files, through the PureHDF library: registered for <c>.h5</c> and <c>.hdf5</c>.
+    /// Keras's HDF5 files, through the PureHDF library: registered for <c>.h5</c> and <c>.hdf5</c>, and in Keras 3's
+    /// layout for <c>.weights.h5</c>.
     /// <list type="bullet">
     /// <item>Writes Keras 2's layout (<c>model.save_weights("w.h5")</c>, and <c>model.save("m.h5")</c> with the
     /// architecture in the <c>model_config</c> attribute and the weights in the <c>model_weights</c> group), which Keras
-    /// 2 and Keras 3 load.</item>
+    /// 2 and Keras 3 load; or, as <see cref="SavingFormats.Keras3Weights"/>, Keras 3's <c>save_weights("w.weights.h5")</c>
+    /// layout (each variable at its attribute path, <c>layers/lstm/cell/vars/0</c>), which Keras 3 loads.</item>
     /// <item>Loads Keras 2 files of both kinds, by layer order or by layer name, and Keras 3 <c>.weights.h5</c> files
     /// (<c>model.save_weights("w.weights.h5")</c>), by layer order.</item>
     /// </list>
@@ -28,12 +30,30 @@ namespace RnnSharp.Saving
         /// <summary>The <c>backend</c> attribute written (Keras's default backend).</summary>
         public const string BackendName = "tensorflow";
 
+        private readonly bool keras3Layout;
+
+        /// <summary>Creates the format writing Keras 2's layout.</summary>
+        public KerasHdf5Format() : this(keras3Layout: false)
+        {
+        }
+
+        /// <summary>Creates the format writing Keras 2's layout, or Keras 3's weights layout.</summary>
+        internal KerasHdf5Format(bool keras3Layout) => this.keras3Layout = keras3Layout;
+
         /// <inheritdoc />
-        public override string Name => "keras-hdf5";
+        public override string Name => keras3Layout ? "keras3-weights-hdf5" : "keras-hdf5";
 
         /// <inheritdoc />
         public override void Write(Stream stream, ModelArchive archive)
         {
+            if (keras3Layout)
+            {
+                if (archive.Kind != ArchiveKind.Weights)
+                    throw new ArgumentException(
+                        "A .weights.h5 file holds only weights (Keras 3's save_weights): save the whole model to a .keras file (Keras 3) or a .h5 file (Keras 2), or call SaveWeights.", nameof(archive));
+                WriteKeras3Weights(stream, archive.Layers);
+                return;
+            }
             var file = new H5File();
             var layers = archive.Layers.ToList();
             H5Group weights = file;
@@ -61,6 +81,23 @@ namespace RnnSharp.Saving
                 }
                 weights[layer.Name] = group;
             }
+            file.Write(stream);
+        }
+
+        /// <summary>
+        /// Keras 3's weights layout (<c>saving_lib.H5IOStore</c>): every variable as a dataset at its saveable's attribute
+        /// path, <c>layers/lstm/cell/vars/0</c>, ... (see <see cref="KerasWeightNames.Keras3"/>); the model's own
+        /// <c>vars</c> group is empty. A layer without variables writes no group (Keras 3 creates none either).
+        /// </summary>
+        internal static void WriteKeras3Weights(Stream stream, IEnumerable<SavedLayer> layers)
+        {
+            var file = new H5File { ["vars"] = new H5Group() };
+            foreach (var layer in layers)
+                foreach (var w in layer.Weights)
+                {
+                    string path = w.Keras3Path ?? throw new InvalidOperationException($"Weight \"{w.Name}\" of layer \"{layer.Name}\" has no Keras 3 path.");
+                    Place(file, path, new H5Dataset(w.Values, fileDims: w.Shape.Select(d => (ulong)d).ToArray()));
+                }
             file.Write(stream);
         }
 
@@ -150,7 +187,7 @@ namespace RnnSharp.Saving
 
         /// <summary>A nested model's weights as Keras 2 stores them (trainable first, see <see cref="KerasWeightConversion"/>).</summary>
         public override IReadOnlyList<SavedWeight> ConvertForSaving(Layer layer, IReadOnlyList<SavedWeight> weights)
-            => KerasWeightConversion.ForSaving(layer, weights);
+            => keras3Layout ? weights : KerasWeightConversion.ForSaving(layer, weights);
 
         /// <summary>False: Keras matches weights by count and shape (a Keras 3 file names them only by index).</summary>
         public override bool ChecksWeightNames => false;

@@ -90,6 +90,7 @@ namespace RnnSharp.Saving
         public static Dictionary<string, object?> Serialize(Layer layer)
         {
             ArgumentNullException.ThrowIfNull(layer);
+            if (Keras3Serialization.Active) return Keras3Serialization.SerializeLayer(layer);
             if (layer is Model model) return model.Serialize();
             return new Dictionary<string, object?> { ["class_name"] = layer.ClassName, ["config"] = layer.GetConfig() };
         }

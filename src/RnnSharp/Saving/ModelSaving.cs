@@ -16,7 +16,7 @@ namespace RnnSharp.Saving
                 throw new InvalidOperationException(
                     $"Model \"{model.Name}\" has not yet been built. Build the model first by calling Build(inputShape) or by calling the model on a batch of data.");
             var format = SavingFormats.ForPath(path);
-            string? config = kind == ArchiveKind.Model ? ConfigJson.Serialize(ModelConfig(model)) : null;
+            string? config = kind == ArchiveKind.Model ? format.SerializeModel(model) : null;
             AtomicFile.Write(path, stream => format.Write(stream, new ModelArchive(kind, config, DescribeLayers(model, format))));
         }
 
@@ -69,13 +69,13 @@ namespace RnnSharp.Saving
             }
         }
 
-        public static Model Load(string path, bool sequentialOnly = false)
+        public static Model Load(string path, bool sequentialOnly = false, bool compile = true)
         {
             var format = SavingFormats.ForPath(path);
-            return NamingTheWriter(format, path, () => Load(format, path, sequentialOnly));
+            return NamingTheWriter(format, path, () => Load(format, path, sequentialOnly, compile));
         }
 
-        private static Model Load(SavingFormat format, string path, bool sequentialOnly)
+        private static Model Load(SavingFormat format, string path, bool sequentialOnly, bool compile)
         {
             ModelArchive archive;
             using (var stream = OpenRead(path))
@@ -102,7 +102,24 @@ namespace RnnSharp.Saving
             {
                 if (!model.Built)
                     throw new ArgumentException($"Cannot load \"{path}\": its model config gives no input shape, so the model cannot be built.", nameof(path));
-                WeightMatcher.Apply(WeightMatcher.Match(model, archive.Layers.ToList(), format, path, byName: false));
+                IReadOnlyList<SavedLayer> saved;
+                using (var stream = OpenRead(path))
+                    saved = format.ReadLayers(stream, path, model, byName: false);
+                var assignments = WeightMatcher.Match(model, saved, format, path, byName: false);
+                // Keras's load_model compiles the model as it was saved (compile_config), unless told not to.
+                if (compile && root.GetValueOrDefault("compile_config") is IReadOnlyDictionary<string, object?> compileConfig)
+                {
+                    try
+                    {
+                        model.CompileFromConfig(compileConfig);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        throw new ArgumentException($"Cannot load \"{path}\": its compile configuration cannot be restored ({e.Message}). " +
+                            "Load it with compile: false to get the uncompiled model. Nothing was loaded.", nameof(path), e);
+                    }
+                }
+                WeightMatcher.Apply(assignments);
                 return model;
             }
             catch
@@ -128,8 +145,10 @@ namespace RnnSharp.Saving
         /// <summary>Each layer's weights, read one layer at a time as the format writes them.</summary>
         private static IEnumerable<SavedLayer> DescribeLayers(Model model, SavingFormat format)
         {
-            foreach (var layer in model.Layers)
+            var keras3Paths = KerasWeightNames.Keras3(model.Layers);
+            for (int k = 0; k < model.Layers.Count; k++)
             {
+                var layer = model.Layers[k];
                 var infos = layer.Weights;
                 var kerasNames = KerasWeightNames.Keras2(layer);
                 var tensors = layer.GetWeights();
@@ -138,7 +157,7 @@ namespace RnnSharp.Saving
                     var weights = infos.Select((info, i) =>
                     {
                         using var contiguous = tensors[i].contiguous();
-                        return new SavedWeight(info.Name, info.Shape.ToArray(), contiguous.data<float>().ToArray()) { KerasName = kerasNames[i] };
+                        return new SavedWeight(info.Name, info.Shape.ToArray(), contiguous.data<float>().ToArray()) { KerasName = kerasNames[i], Keras3Path = keras3Paths[k][i] };
                     }).ToList();
                     yield return new SavedLayer(layer.Name, layer.ClassName, format.ConvertForSaving(layer, weights));
                 }

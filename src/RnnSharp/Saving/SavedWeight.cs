@@ -12,5 +12,9 @@ namespace RnnSharp.Saving
         /// <summary>The weight's variable name in Keras 2 (<c>lstm/lstm_cell/kernel:0</c>), the dataset path of Keras's
         /// HDF5 files; null where not known.</summary>
         public string? KerasName { get; init; }
+
+        /// <summary>The weight's dataset path in Keras 3's weights files (<c>layers/lstm/cell/vars/0</c>); null where not
+        /// known.</summary>
+        public string? Keras3Path { get; init; }
     }
 }

@@ -68,6 +68,15 @@ namespace RnnSharp.Saving
         /// <param name="path">The file's path, for messages.</param>
         public virtual string? Writer(Stream stream, string path) => null;
 
+        /// <summary>
+        /// The model's architecture as the format stores it (the <see cref="ModelArchive.ModelConfig"/> of a
+        /// <see cref="ArchiveKind.Model"/> archive): by default Keras 2's <c>{"class_name": ..., "config": {...}}</c>
+        /// (<see cref="Model.ToJson"/> without the version keys). Keras 3's <c>.keras</c> files store Keras 3's
+        /// serialization, with the compile configuration.
+        /// </summary>
+        /// <param name="model">The model being saved.</param>
+        public virtual string SerializeModel(Model model) => ConfigJson.Serialize(ModelSaving.ModelConfig(model));
+
         /// <summary>Whether the saved weights' names must equal the layer's weight names (<c>kernel</c>, ...); true by
         /// default. Keras's own loading checks only counts and shapes.</summary>
         public virtual bool ChecksWeightNames => true;

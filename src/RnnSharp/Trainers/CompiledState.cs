@@ -60,6 +60,10 @@ namespace RnnSharp.Trainers
         /// <c>{output}_loss</c>; null for an output without a loss and for a model with one output.</summary>
         public IReadOnlyList<Mean?> OutputLossTrackers => outputLossTrackers;
 
+        /// <summary>The metrics given to Compile for each output, by name (a metric object by its name).</summary>
+        internal IReadOnlyList<IReadOnlyList<string>> MetricNames
+            => metricObjects is null ? metricNames : new[] { (IReadOnlyList<string>)metricObjects.Select(m => m.Name).ToArray() };
+
         /// <summary>The compiled metrics once resolved (on the first batch), every output's in output order, else empty.</summary>
         public IReadOnlyList<Metric> Metrics => metrics?.SelectMany(m => m).ToArray() ?? Array.Empty<Metric>();
 

@@ -47,7 +47,7 @@ namespace RnnSharp.Trainers
     /// }
     /// </code>
     /// </example>
-    public abstract class Trainer : Layer
+    public abstract partial class Trainer : Layer
     {
         private CompiledState? compiled;
 

@@ -24,7 +24,7 @@ namespace RnnSharp.Tests.Saving
         private const int Vocabulary = 20, Embed = 4, Units = 5, GruUnits = 3, Classes = 2, Steps = 6;
 
         /// <summary>The Keras weights of the test model, in Keras layout, rounded to float32.</summary>
-        private sealed class ModelWeights
+        internal sealed class ModelWeights
         {
             public ModelWeights(int seed)
             {
@@ -91,7 +91,7 @@ namespace RnnSharp.Tests.Saving
             }
         }
 
-        private static Sequential Model(string name = "sequential")
+        internal static Sequential Model(string name = "sequential")
             => new(new Layer[]
             {
                 new Embedding(Vocabulary, Embed, maskZero: true, inputLength: Steps, name: "embedding"),
@@ -101,9 +101,9 @@ namespace RnnSharp.Tests.Saving
                 new Dense(Classes, activation: "softmax", name: "dense"),
             }, name);
 
-        private static readonly long[][] Ids = { new long[] { 3, 4, 5, 0, 0, 0 }, new long[] { 1, 2, 3, 4, 5, 6 } };
+        internal static readonly long[][] Ids = { new long[] { 3, 4, 5, 0, 0, 0 }, new long[] { 1, 2, 3, 4, 5, 6 } };
 
-        private static Tensor IdTensor => tensor(Ids.SelectMany(r => r).ToArray(), new long[] { 2, Steps });
+        internal static Tensor IdTensor => tensor(Ids.SelectMany(r => r).ToArray(), new long[] { 2, Steps });
 
         [Fact]
         public void Keras2SaveWeightsFileLoadsAndPredictsAsKeras()

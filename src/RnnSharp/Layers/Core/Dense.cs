@@ -118,6 +118,14 @@ namespace RnnSharp.Layers
             return config;
         }
 
+        /// <summary>Keras 3's config: Keras 3 writes <c>activity_regularizer</c> only when one is set.</summary>
+        public override Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = base.GetKeras3Config();
+            config.Remove("activity_regularizer");
+            return config;
+        }
+
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
         public static Dense FromConfig(Saving.LayerConfig config) => FromConfig<Dense>(config);
     }

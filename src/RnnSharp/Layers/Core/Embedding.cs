@@ -131,6 +131,14 @@ namespace RnnSharp.Layers
             return config;
         }
 
+        /// <summary>Keras 3's config, without Keras 2's <c>input_length</c> (Keras 3 deprecated it).</summary>
+        public override Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = base.GetKeras3Config();
+            config.Remove("input_length");
+            return config;
+        }
+
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
         public static Embedding FromConfig(Saving.LayerConfig config) => FromConfig<Embedding>(config);
     }

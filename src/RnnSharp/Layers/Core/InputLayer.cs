@@ -63,6 +63,15 @@ namespace RnnSharp.Layers
             ["name"] = Name,
         };
 
+        /// <summary>Keras 3's config: <c>batch_shape</c>, <c>dtype</c> (a plain string, not a policy), <c>sparse</c>, <c>name</c>.</summary>
+        public override Dictionary<string, object?> GetKeras3Config() => new()
+        {
+            ["batch_shape"] = BatchInputShape!.ToArray(),
+            ["dtype"] = DType,
+            ["sparse"] = false,
+            ["name"] = Name,
+        };
+
         /// <summary>Creates the layer from its config (Keras 2's <c>batch_input_shape</c> or Keras 3's <c>batch_shape</c>).</summary>
         public static InputLayer FromConfig(Saving.LayerConfig config) => FromConfig<InputLayer>(config);
 

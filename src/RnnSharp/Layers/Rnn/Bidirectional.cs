@@ -309,6 +309,14 @@ namespace RnnSharp.Layers
             return config;
         }
 
+        /// <summary>Keras 3's config, which always holds the <c>backward_layer</c>.</summary>
+        public override Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = base.GetKeras3Config();
+            config["backward_layer"] = LayerRegistry.Serialize(BackwardLayer);
+            return config;
+        }
+
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
         public static Bidirectional FromConfig(Saving.LayerConfig config) => FromConfig<Bidirectional>(config);
     }

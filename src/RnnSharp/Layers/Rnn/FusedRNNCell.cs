@@ -256,5 +256,14 @@ namespace RnnSharp.Layers
             config["recurrent_dropout"] = RecurrentDropout;
             return config;
         }
+
+        /// <summary>Keras 3's cell config: Keras 2's without <c>implementation</c>, with <c>seed</c> (the dropout seed).</summary>
+        public override Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = base.GetKeras3Config();
+            config.Remove("implementation");
+            config["seed"] = null;
+            return config;
+        }
     }
 }

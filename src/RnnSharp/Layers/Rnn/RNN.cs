@@ -380,6 +380,17 @@ namespace RnnSharp.Layers
             return config;
         }
 
+        /// <summary>Keras 3's config: Keras 2's without <c>time_major</c> and <c>implementation</c>, which Keras 3 no
+        /// longer takes; the built-in layers (<c>LSTM</c>, ...) carry their cell's <c>seed</c>.</summary>
+        public override Dictionary<string, object?> GetKeras3Config()
+        {
+            var config = base.GetKeras3Config();
+            config.Remove("time_major");
+            config.Remove("implementation");
+            if (GetType() != typeof(RNN)) config["seed"] = null;
+            return config;
+        }
+
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
         public static RNN FromConfig(Saving.LayerConfig config) => FromConfig<RNN>(config);
     }
