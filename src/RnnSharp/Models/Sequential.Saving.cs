@@ -64,6 +64,9 @@ namespace RnnSharp
                         inputLayerShape = input.GetShape("batch_input_shape") ?? input.GetShape("batch_shape");
                         continue;
                     }
+                    // The input shape an InputLayer entry gave is the first layer's declared one, as if given to it.
+                    if (layers.Count == 0 && inputLayerShape is not null && !layerConfig.ContainsKey("batch_input_shape"))
+                        layerConfig = new Dictionary<string, object?>(layerConfig) { ["batch_input_shape"] = inputLayerShape };
                     layers.Add(LayerRegistry.Deserialize(className, layerConfig));
                 }
                 model = new Sequential(layers, name);
