@@ -81,6 +81,9 @@ namespace RnnSharp.Tests.Saving
             using var model = Model.Load(path);
             var sequential = Assert.IsType<Sequential>(model);
             Assert.Equal(new[] { "embedding", "bidirectional", "gru", "dropout", "dense" }, sequential.Layers.Select(l => l.Name));
+            // Keras 3 stores the halves with their prefixes, which are not doubled.
+            var halves = Assert.IsType<Bidirectional>(sequential.Layers[1]);
+            Assert.Equal(("forward_lstm", "backward_lstm"), (halves.ForwardLayer.Name, halves.BackwardLayer.Name));
             TestTensors.AssertClose(w.Predict(KerasHdf5Tests.Ids), model.Predict(KerasHdf5Tests.IdTensor), 1e-5, "prediction of a Keras 3 .keras file");
 
             // Compiled as saved: Adam(0.002), sparse categorical crossentropy, accuracy.

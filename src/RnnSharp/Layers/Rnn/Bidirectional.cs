@@ -55,10 +55,11 @@ namespace RnnSharp.Layers
             Layer = layer;
             givenBackwardLayer = backwardLayer;
             MergeMode = mergeMode;
-            ForwardLayer = Copy(layer, "forward_" + layer.Name, flipGoBackwards: false);
+            // Keras 3 stores the halves themselves, already prefixed: a prefix is not doubled (Keras's removeprefix).
+            ForwardLayer = Copy(layer, "forward_" + RemovePrefix(layer.Name, "forward_"), flipGoBackwards: false);
             BackwardLayer = backwardLayer is null
-                ? Copy(layer, "backward_" + layer.Name, flipGoBackwards: true)
-                : Copy(backwardLayer, "backward_" + backwardLayer.Name, flipGoBackwards: false);
+                ? Copy(layer, "backward_" + RemovePrefix(layer.Name, "forward_"), flipGoBackwards: true)
+                : Copy(backwardLayer, "backward_" + RemovePrefix(backwardLayer.Name, "backward_"), flipGoBackwards: false);
             if (ForwardLayer.GoBackwards == BackwardLayer.GoBackwards)
                 throw new ArgumentException(
                     "Forward layer and backward layer should have different `go_backwards` value. " +
@@ -309,13 +310,16 @@ namespace RnnSharp.Layers
             return config;
         }
 
-        /// <summary>Keras 3's config, which always holds the <c>backward_layer</c>.</summary>
+        /// <summary>Keras 3's config: the two halves themselves, <c>layer</c> the forward one and <c>backward_layer</c>.</summary>
         public override Dictionary<string, object?> GetKeras3Config()
         {
             var config = base.GetKeras3Config();
+            config["layer"] = LayerRegistry.Serialize(ForwardLayer);
             config["backward_layer"] = LayerRegistry.Serialize(BackwardLayer);
             return config;
         }
+
+        private static string RemovePrefix(string name, string prefix) => name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
 
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>
         public static Bidirectional FromConfig(Saving.LayerConfig config) => FromConfig<Bidirectional>(config);
