@@ -443,6 +443,19 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>
+        /// What Keras 3 needs to build the layer before loading its weights (Keras's <c>get_build_config()</c>, the
+        /// <c>build_config</c> of a <c>.keras</c> file): <c>{"input_shape": shape}</c> with the shape it was built with
+        /// (a list of shapes for a layer built on several inputs), or null when not built. Layers whose Keras
+        /// <c>build</c> takes several named shapes override it (<c>{"shapes_dict": {...}}</c>).
+        /// </summary>
+        public virtual Dictionary<string, object?>? GetBuildConfig()
+        {
+            if (BuiltInputShapes is { } shapes) return new() { ["input_shape"] = shapes.Select(s => (object?)s.ToArray()).ToList() };
+            if (BuiltInputShape is { } single) return new() { ["input_shape"] = single.ToArray() };
+            return null;
+        }
+
+        /// <summary>
         /// Rebuilds a layer of class <paramref name="className"/> from its config (as <see cref="GetConfig"/> returns it, or
         /// read from Keras's JSON), as Keras's <c>Layer.from_config</c>, through <see cref="Saving.LayerRegistry"/>.
         /// The layer has fresh weights.

@@ -342,6 +342,9 @@ namespace RnnSharp
 
         /// <summary>The model as Keras writes it in files: <c>{"class_name": ..., "config": {...}}</c>, the config with
         /// what rebuilding the model needs.</summary>
+        /// <summary>None for a functional model, which is built from its inputs (Keras 3 writes no <c>build_config</c> for it).</summary>
+        public override Dictionary<string, object?>? GetBuildConfig() => null;
+
         internal virtual Dictionary<string, object?> Serialize()
             => new() { ["class_name"] = ClassName, ["config"] = GetConfig() };
 

@@ -159,6 +159,10 @@ namespace RnnSharp
                 ["layers"] = layers.Select(l => new Dictionary<string, object?> { ["class_name"] = l.ClassName, ["config"] = l.GetConfig() }).ToList(),
             };
 
+        /// <summary><c>{"input_shape": shape}</c> with the model's input shape once built, as Keras's Sequential.</summary>
+        public override Dictionary<string, object?>? GetBuildConfig()
+            => InputShape is { } shape ? new() { ["input_shape"] = shape.ToArray() } : null;
+
         /// <inheritdoc />
         internal override Dictionary<string, object?> Serialize()
         {

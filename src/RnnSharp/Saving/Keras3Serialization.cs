@@ -54,7 +54,7 @@ namespace RnnSharp.Saving
                 _ => layer.GetKeras3Config(),
             };
             var result = Wrap(ModuleOf(layer), layer.ClassName, config);
-            if (BuildConfig(layer) is { } build) result["build_config"] = build;
+            if (layer.GetBuildConfig() is { } build) result["build_config"] = build;
             return result;
         }
 
@@ -78,17 +78,6 @@ namespace RnnSharp.Saving
             _ when layer.GetType().Assembly == typeof(Layer).Assembly => "keras.layers",
             _ => layer.GetType().Namespace ?? "custom",
         };
-
-        // Keras 3 records the shape a layer was built with (Layer.get_build_config); models built from inputs have none.
-        private static Dictionary<string, object?>? BuildConfig(Layer layer)
-        {
-            if (layer is InputLayer || (layer is Model and not Sequential)) return null;
-            if (layer is Sequential sequential)
-                return sequential.InputShape is { } shape ? new() { ["input_shape"] = shape.ToArray() } : null;
-            if (layer.BuiltInputShapes is { } shapes) return new() { ["input_shape"] = shapes.Select(s => (object?)s.ToArray()).ToList() };
-            if (layer.BuiltInputShape is { } single) return new() { ["input_shape"] = single.ToArray() };
-            return null;
-        }
 
         // Keras 3's Sequential.get_config: name, trainable, dtype, the InputLayer first, then the layers.
         private static Dictionary<string, object?> SequentialConfig(Sequential model)

@@ -72,6 +72,9 @@ namespace RnnSharp.Layers
             ["name"] = Name,
         };
 
+        /// <summary>None: an input is not built from a shape (Keras 3 writes no <c>build_config</c> for it).</summary>
+        public override Dictionary<string, object?>? GetBuildConfig() => null;
+
         /// <summary>Creates the layer from its config (Keras 2's <c>batch_input_shape</c> or Keras 3's <c>batch_shape</c>).</summary>
         public static InputLayer FromConfig(Saving.LayerConfig config) => FromConfig<InputLayer>(config);
 
