@@ -275,5 +275,33 @@ namespace RnnSharp.Tests.Layers.Attention
             var x = new[] { TestTensors.From(TestTensors.Random3(rng, 2, 3, 4)), TestTensors.From(TestTensors.Random3(rng, 2, 5, 6)) };
             Assert.True(TestTensors.Same(model.Call(x)[0], back.Call(x)[0]));
         }
+
+        [Fact]
+        public void AKerasConfigWithValueAsAKeywordTensorLoads()
+        {
+            Backend.ClearSession();
+            using var model = TwoInputModel(out var mha);
+            // tf-keras records mha(query, value) as [[query, 0, 0, {"value": [...], "use_causal_mask": false}]].
+            var json = System.Text.Json.Nodes.JsonNode.Parse(model.ToJson())!;
+            var layers = json["config"]!["layers"]!.AsArray();
+            var node = layers.Single(l => (string?)l!["class_name"] == "MultiHeadAttention")!;
+            var nodes = node["inbound_nodes"]!.AsArray();
+            var call = nodes[0]!.AsArray();
+            Assert.Equal(2, call.Count);
+            var query = call[0]!.AsArray();
+            var value = call[1]!.AsArray();
+            var valueRef = new System.Text.Json.Nodes.JsonArray((string?)value[0], (int)value[1]!, (int)value[2]!);
+            var kwargs = new System.Text.Json.Nodes.JsonObject { ["value"] = valueRef, ["use_causal_mask"] = false };
+            node["inbound_nodes"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonArray(
+                new System.Text.Json.Nodes.JsonArray((string?)query[0], (int)query[1]!, (int)query[2]!, kwargs)));
+            using var loaded = Model.FromJson(json.ToJsonString());
+            loaded.SetWeights(model.GetWeights());
+            var rng = new Random(27);
+            var x = new[] { TestTensors.From(TestTensors.Random3(rng, 2, 3, 4)), TestTensors.From(TestTensors.Random3(rng, 2, 5, 6)) };
+            Assert.True(TestTensors.Same(model.Call(x)[0], loaded.Call(x)[0]));
+            // A call argument RnnSharp's graphs cannot replay is refused, not ignored.
+            kwargs["use_causal_mask"] = true;
+            Assert.Contains("use_causal_mask", Assert.Throws<ArgumentException>(() => Model.FromJson(json.ToJsonString())).Message);
+        }
     }
 }
