@@ -77,18 +77,21 @@ namespace RnnSharp.Layers
         /// Runs the layer with Keras's call arguments: <c>layer([query, value(, key)], mask=[query_mask, value_mask],
         /// training=..., return_attention_scores=..., use_causal_mask=...)</c>. With <paramref name="returnAttentionScores"/>
         /// the result's second tensor is the attention weights <c>(batch, Tq, Tv)</c> after masking, softmax and dropout.
-        /// These two arguments apply to eager calls; a symbolic call (functional model) runs with both false.
+        /// These two arguments apply to eager calls; a symbolic call (functional model) runs with both false. (Declared
+        /// here, it is the overload C# picks for <c>layer.Call(new[] { query, value })</c>; through a <c>Layer</c>
+        /// reference the list call is <c>Layer</c>'s, which runs the same computation.)
         /// </summary>
         /// <param name="inputs"><c>[query, value]</c> or <c>[query, value, key]</c>.</param>
         /// <param name="mask"><c>[query_mask, value_mask]</c> (a third entry, the key's, is ignored as in Keras), or null.</param>
         /// <param name="training">Training mode: enables dropout.</param>
         /// <param name="returnAttentionScores">Whether to return the attention weights too.</param>
         /// <param name="useCausalMask">Whether query step <c>i</c> may only attend to value steps <c>j ≤ i</c>.</param>
-        public LayerOutput Call(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask, bool training, bool returnAttentionScores, bool useCausalMask = false)
+        public LayerOutput Call(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask = null, bool training = false, bool returnAttentionScores = false, bool useCausalMask = false)
         {
             ArgumentNullException.ThrowIfNull(inputs);
             ValidateCount(inputs.Count, mask?.Count);
             if (!Built) Build(inputs.Select(ShapeUtils.Of).ToArray());
+            foreach (var input in inputs) CheckInputDevice(input);
             return Attend(inputs, mask, training, returnAttentionScores, useCausalMask);
         }
 

@@ -161,7 +161,8 @@ namespace RnnSharp.Layers
         /// takes from the tensors are given here. With <paramref name="returnAttentionScores"/> the result's second tensor
         /// is the attention weights <c>(batch, heads, T, S)</c> (after masking and softmax, before dropout, as Keras
         /// returns them). These arguments apply to eager calls; a symbolic call (functional model) runs with the inputs'
-        /// masks only.
+        /// masks only. (Declared here, it is the overload C# picks for <c>mha.Call(query, value)</c>; <c>Layer</c>'s
+        /// one-tensor <c>Call</c> still answers <c>mha.Call(query)</c> with the error that a value is needed.)
         /// </summary>
         /// <param name="query">Query <c>(batch, T, query_dim)</c>.</param>
         /// <param name="value">Value <c>(batch, S, value_dim)</c>.</param>
@@ -173,13 +174,14 @@ namespace RnnSharp.Layers
         /// <param name="queryMask">The query's mask <c>(batch, T)</c>, or null.</param>
         /// <param name="valueMask">The value's mask <c>(batch, S)</c>, or null.</param>
         /// <param name="keyMask">The key's mask <c>(batch, S)</c>, or null.</param>
-        public LayerOutput Call(Tensor query, Tensor value, Tensor? key, Tensor? attentionMask, bool returnAttentionScores = false, bool training = false,
+        public LayerOutput Call(Tensor query, Tensor value, Tensor? key = null, Tensor? attentionMask = null, bool returnAttentionScores = false, bool training = false,
             bool useCausalMask = false, Tensor? queryMask = null, Tensor? valueMask = null, Tensor? keyMask = null)
         {
             ArgumentNullException.ThrowIfNull(query);
             ArgumentNullException.ThrowIfNull(value);
             var inputs = key is null ? new[] { query, value } : new[] { query, value, key };
             if (!Built) Build(inputs.Select(ShapeUtils.Of).ToArray());
+            foreach (var input in inputs) CheckInputDevice(input);
             return Attend(query, value, key, attentionMask, returnAttentionScores, training, useCausalMask, queryMask, valueMask, keyMask);
         }
 

@@ -48,7 +48,7 @@ namespace RnnSharp.Tests.Layers.Attention
             var v = TestTensors.Random3(rng, 2, 5, 6);
             var k = TestTensors.Random3(rng, 2, 5, 3);
             var (expected, scores) = Reference(w, true, q, v, k, 4);
-            var fused = layer.Call(T(q), T(v), T(k), null);
+            var fused = layer.Call(T(q), T(v), T(k));
             Assert.Equal(new long[] { 2, 3, 4 }, fused.Output.shape);
             TestTensors.AssertClose(Flat(expected), fused.Output, Tolerance, "fused");
             var plain = layer.Call(T(q), T(v), T(k), null, returnAttentionScores: true);
@@ -117,7 +117,7 @@ namespace RnnSharp.Tests.Layers.Attention
             Assert.Equal(new long[] { Heads, ValueDim, 2, 3 }, layer.Weights[3].Shape);
             var q = TestTensors.Random3(rng, 2, 3, 4);
             var v = TestTensors.Random3(rng, 2, 5, 6);
-            var y = layer.Call(T(q), T(v), null, null).Output;
+            var y = layer.Call(T(q), T(v)).Output;
             Assert.Equal(new long[] { 2, 3, 2, 3 }, y.shape);
             // The key is the value, so its kernel is (6, heads, key_dim).
             TestTensors.AssertClose(Flat(Reference(w, false, q, v, v, 6).Output), y, Tolerance, "no bias");
