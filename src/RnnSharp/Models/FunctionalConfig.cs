@@ -196,6 +196,7 @@ namespace RnnSharp
             bool? training = null;
             var masks = new List<KerasTensor?>();
             var states = new List<KerasTensor>();
+            List<KerasTensor> namedValue = new(), namedKey = new();
             foreach (var (key, value) in kwargs ?? new Dictionary<string, object?>())
             {
                 switch (key)
@@ -218,12 +219,25 @@ namespace RnnSharp
                             states.Add(st);
                         }
                         break;
+                    case "value" or "key":
+                        // MultiHeadAttention's value and key, which Keras records as keyword tensors: mha(query, value=...).
+                        foreach (var r in TensorRefs(value))
+                        {
+                            if (r is null || resolve(r) is not { } rt) return false;
+                            (key == "value" ? namedValue : namedKey).Add(rt);
+                        }
+                        break;
+                    case "use_causal_mask" or "return_attention_scores" when value is false:
+                        // The attention layers' call arguments at their defaults: the call a graph replays.
+                        break;
                     default:
                         if (value is not null)
                             throw new ArgumentException(where($"calls layer \"{layer.Name}\" with argument \"{key}\", which RnnSharp's layers do not take."));
                         break;
                 }
             }
+            inputs.AddRange(namedValue);
+            inputs.AddRange(namedKey);
             // Keras 2 lists a recurrent layer's initial states as further inputs; the list call takes them so.
             layer.Call(inputs, masks.Count > 0 ? masks : null, states.Count > 0 ? states : null, training);
             return true;

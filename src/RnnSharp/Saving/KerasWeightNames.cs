@@ -24,6 +24,8 @@ namespace RnnSharp.Saving
             RNN rnn => Scoped(rnn.Cell, scope + "/" + rnn.Cell.Name),
             StackedRNNCells stacked => stacked.Cells.SelectMany(c => Scoped(c, scope + "/" + c.Name)),
             TimeDistributed td => Scoped(td.Layer, scope),
+            // Its EinsumDense sublayers build under their own names: multi_head_attention/query/kernel:0, ...
+            MultiHeadAttention mha => mha.WeightOwners.Select(w => $"{scope}/{w.Sublayer}/{(w.Index == 0 ? "kernel" : "bias")}:0"),
             _ => layer.Weights.Select(w => $"{scope}/{w.Name}:0"),
         };
 
@@ -58,6 +60,9 @@ namespace RnnSharp.Saving
             RNN rnn => Keras3Paths(rnn.Cell, path + "/cell"),
             StackedRNNCells stacked => StackedPaths(stacked, path + "/cells"),
             TimeDistributed td => Keras3Paths(td.Layer, path + "/layer"),
+            // Saved under the public properties query_dense, key_dense, value_dense, output_dense (visited before the
+            // private _query_dense, ... that hold the same sublayers), each with vars/0 the kernel and vars/1 the bias.
+            MultiHeadAttention mha => mha.WeightOwners.Select(w => $"{path}/{w.Keras3Attribute}/vars/{w.Index}"),
             _ => Enumerable.Range(0, layer.Weights.Count).Select(i => $"{path}/vars/{i}"),
         };
 

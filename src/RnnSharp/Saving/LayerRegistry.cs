@@ -13,7 +13,8 @@ namespace RnnSharp.Saving
     /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>,
     /// <c>SpatialDropout1D</c>, <c>GaussianNoise</c>, <c>GlobalAveragePooling1D</c>, <c>GlobalMaxPooling1D</c>, the
     /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
-    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>, <c>BatchNormalization</c>, <c>InputLayer</c> and
+    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>, <c>BatchNormalization</c>, the attention layers
+    /// (<c>Attention</c>, <c>AdditiveAttention</c>, <c>MultiHeadAttention</c>), <c>InputLayer</c> and
     /// models;
     /// <see cref="Register"/> adds others (Keras's <c>custom_objects</c>), custom cells included.
     /// </summary>
@@ -58,6 +59,9 @@ namespace RnnSharp.Saving
             ["Maximum"] = Maximum.FromConfig,
             ["Minimum"] = Minimum.FromConfig,
             ["Dot"] = Dot.FromConfig,
+            ["Attention"] = Attention.FromConfig,
+            ["AdditiveAttention"] = AdditiveAttention.FromConfig,
+            ["MultiHeadAttention"] = MultiHeadAttention.FromConfig,
             // Nested models: Keras 2.4+ writes Functional, earlier Keras Model.
             ["Functional"] = Model.FromLayerConfig,
             ["Model"] = Model.FromLayerConfig,
