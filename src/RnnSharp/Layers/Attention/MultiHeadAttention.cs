@@ -336,6 +336,16 @@ namespace RnnSharp.Layers
             return config;
         }
 
+        /// <summary>Keras 3's <c>build(query_shape, value_shape, key_shape=None)</c> records its named shapes:
+        /// <c>{"shapes_dict": {"query_shape": ..., "value_shape": ...}}</c>, with <c>key_shape</c> when a key was given.</summary>
+        public override Dictionary<string, object?>? GetBuildConfig()
+        {
+            if (!Built) return null;
+            var shapes = new Dictionary<string, object?> { ["query_shape"] = QueryShape.ToArray(), ["value_shape"] = ValueShape.ToArray() };
+            if (BuiltInputShapes!.Count > 2) shapes["key_shape"] = KeyShape.ToArray();
+            return new() { ["shapes_dict"] = shapes };
+        }
+
         private Dictionary<string, object?> ArgumentsConfig(Dictionary<string, object?> config)
         {
             config["num_heads"] = NumHeads;

@@ -75,15 +75,8 @@ namespace RnnSharp.Tests.Layers.Attention
             // Training moved the attention layer's weights.
             Assert.NotEqual(before.SelectMany(w => w), attention.GetWeights().SelectMany(TestTensors.Values));
 
-            var expected = model.Predict(new[] { EncoderIds, DecoderIds })[0];
-            using var dir = new TempDir();
-            foreach (var file in new[] { "m.h5", "m.rnnsharp" })
-            {
-                model.Save(dir.File(file));
-                using var loaded = Model.Load(dir.File(file));
-                Assert.Equal(model.ToJson(), loaded.ToJson());
-                Assert.True(TestTensors.Same(expected, loaded.Predict(new[] { EncoderIds, DecoderIds })[0]), file);
-            }
+            // RnnSharp's format, Keras 2 .h5, Keras 3 .keras and .weights.h5: same config, weights and predictions.
+            RnnSharp.Tests.Saving.NewLayerFilesTests.AssertRoundTrips(model, EncoderIds, DecoderIds);
         }
     }
 }
