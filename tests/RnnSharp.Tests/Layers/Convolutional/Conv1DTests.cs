@@ -10,7 +10,8 @@ namespace RnnSharp.Tests.Layers.Convolutional
 {
     /// <summary>Conv1D against a plain double convolution written from TensorFlow's definition (valid, same and causal
     /// padding, strides, dilation, groups, both data formats), hand-computed outputs that show where TensorFlow pads, the
-    /// kernel's gradient against its hand-derived double formula, Keras's output shapes, errors and config.</summary>
+    /// kernel's gradient against its hand-derived double formula, Keras's output shapes, errors and config, and
+    /// TimeDistributed over a 4D input.</summary>
     public class Conv1DTests
     {
         // y[b][o][f] = bias[f] + Σ_j Σ_c x[b][o·s + j·d − left][g·cin + c] · kernel[j][c][f], with g = f / (filters / groups),
@@ -244,6 +245,32 @@ namespace RnnSharp.Tests.Layers.Convolutional
             var c1 = Assert.IsType<Conv1D>(keras);
             Assert.Equal(("c1", 3, 2, 2, "same", "channels_first", 1, 1, "linear", true), (c1.Name, c1.Filters, c1.KernelSize, c1.Strides, c1.Padding, c1.DataFormat, c1.DilationRate, c1.Groups, c1.Activation.Name, c1.UseBias));
             Assert.Throws<ArgumentException>(() => LayerRegistry.Deserialize("Conv1D", new Dictionary<string, object?> { ["filters"] = 3 }));
+        }
+
+        [Fact]
+        public void TimeDistributedAppliesConvolutionAndPoolingToEachTimestepOfA4DInput()
+        {
+            // (batch, time, steps, channels), as Keras's TimeDistributed(Conv1D(...)) on a sequence of sequences.
+            var x = randn(2, 3, 8, 2);
+            var conv = new Conv1D(4, 3, padding: "same", strides: 2);
+            var layers = new Layer[] { new TimeDistributed(conv), new TimeDistributed(new MaxPooling1D(2)), new TimeDistributed(new Activation("relu")) };
+            var model = new Sequential(new Layer[] { layers[0], layers[1], layers[2] });
+            var y = model.Call(x);
+            Assert.Equal(new long[] { 2, 3, 2, 4 }, y.shape);
+            Assert.Equal(new int?[] { null, 3, 4, 4 }, layers[0].ComputeOutputShape(new int?[] { null, 3, 8, 2 }));
+            Assert.Equal(new int?[] { null, 3, 2, 4 }, layers[1].ComputeOutputShape(new int?[] { null, 3, 4, 4 }));
+            // Each timestep alone through the same (shared) weights, pooled and rectified.
+            Assert.Equal(2 * 3 * 4 + 4, layers[0].CountParams());
+            for (int t = 0; t < 3; t++)
+            {
+                var stepX = x.select(1, t);
+                var convolved = TestTensors.Values(conv.Call(stepX).Output);
+                var sample = Enumerable.Range(0, 2).Select(b => Enumerable.Range(0, 4).Select(o => Enumerable.Range(0, 4)
+                    .Select(f => (double)convolved[(b * 4 + o) * 4 + f]).ToArray()).ToArray()).ToArray();
+                var expected = sample.SelectMany(s => Enumerable.Range(0, 2).SelectMany(o => Enumerable.Range(0, 4)
+                    .Select(f => Math.Max(0, Math.Max(s[2 * o][f], s[2 * o + 1][f]))))).ToArray();
+                TestTensors.AssertClose(expected, y.select(1, t), 1e-6, $"timestep {t}");
+            }
         }
     }
 }
