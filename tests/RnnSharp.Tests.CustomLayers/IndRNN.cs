@@ -4,6 +4,7 @@ using RnnSharp.Initializers;
 using RnnSharp.Layers;
 using RnnSharp.Saving;
 using TorchSharp;
+using Activation = RnnSharp.Activations.Activation;
 using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 

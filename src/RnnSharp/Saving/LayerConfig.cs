@@ -8,6 +8,7 @@ using RnnSharp.Activations;
 using RnnSharp.Initializers;
 using RnnSharp.Layers;
 using RnnSharp.Utils;
+using Activation = RnnSharp.Activations.Activation;
 
 namespace RnnSharp.Saving
 {

@@ -11,11 +11,15 @@ namespace RnnSharp.Saving
     /// aliases older Keras files use) to each layer's own <c>FromConfig</c>. Knows <c>SimpleRNN</c>, <c>LSTM</c>,
     /// <c>GRU</c>, <c>RNN</c>, the cells (<c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>, <c>StackedRNNCells</c>),
     /// <c>Bidirectional</c>, <c>TimeDistributed</c>, <c>Masking</c>, <c>Dense</c>, <c>Embedding</c>, <c>Dropout</c>,
-    /// <c>SpatialDropout1D</c>, <c>GaussianNoise</c>, <c>GlobalAveragePooling1D</c>, <c>GlobalMaxPooling1D</c>, the
+    /// <c>SpatialDropout1D</c>, <c>GaussianNoise</c>, <c>Conv1D</c>, <c>MaxPooling1D</c>, <c>AveragePooling1D</c>,
+    /// <c>GlobalAveragePooling1D</c>, <c>GlobalMaxPooling1D</c>, <c>Activation</c>, the
     /// merge layers (<c>Concatenate</c>, <c>Add</c>, <c>Subtract</c>, <c>Multiply</c>, <c>Average</c>, <c>Maximum</c>,
-    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>, <c>BatchNormalization</c>, the attention layers
-    /// (<c>Attention</c>, <c>AdditiveAttention</c>, <c>MultiHeadAttention</c>), <c>InputLayer</c> and
-    /// models;
+    /// <c>Minimum</c>, <c>Dot</c>), <c>RepeatVector</c>, <c>Flatten</c>, <c>Reshape</c>, <c>Permute</c>, <c>LayerNormalization</c>,
+    /// <c>BatchNormalization</c>, the attention layers (<c>Attention</c>, <c>AdditiveAttention</c>,
+    /// <c>MultiHeadAttention</c>), <c>InputLayer</c> and models, and Keras's aliases (<c>Convolution1D</c>,
+    /// <c>MaxPool1D</c>, <c>AvgPool1D</c>, <c>GlobalAvgPool1D</c>, <c>GlobalMaxPool1D</c>). A Keras <c>Lambda</c> holds
+    /// Python code: its factory raises an error saying so, until <see cref="Register"/> replaces it with a C#
+    /// <see cref="Lambda"/>;
     /// <see cref="Register"/> adds others (Keras's <c>custom_objects</c>), custom cells included.
     /// </summary>
     public static class LayerRegistry
@@ -44,6 +48,15 @@ namespace RnnSharp.Saving
             // Keras's aliases, which its configs may name.
             ["GlobalAvgPool1D"] = GlobalAveragePooling1D.FromConfig,
             ["GlobalMaxPool1D"] = GlobalMaxPooling1D.FromConfig,
+            ["Conv1D"] = Conv1D.FromConfig,
+            ["Convolution1D"] = Conv1D.FromConfig,
+            ["MaxPooling1D"] = MaxPooling1D.FromConfig,
+            ["MaxPool1D"] = MaxPooling1D.FromConfig,
+            ["AveragePooling1D"] = AveragePooling1D.FromConfig,
+            ["AvgPool1D"] = AveragePooling1D.FromConfig,
+            ["Activation"] = Activation.FromConfig,
+            // Refuses: a Keras Lambda's function is Python code.
+            ["Lambda"] = Lambda.FromConfig,
             ["InputLayer"] = InputLayer.FromConfig,
             ["RepeatVector"] = RepeatVector.FromConfig,
             ["Flatten"] = Flatten.FromConfig,

@@ -136,7 +136,7 @@ namespace RnnSharp.Tests.Saving
             Assert.Equal(42 + 16 + 24, model.CountParams());
             Assert.Equal("simple_rnn_cell_4", ((RNN)model.Layers[2]).Cell.Name);
             Assert.Throws<ArgumentException>(() => Sequential.FromJson("[1, 2]"));
-            Assert.Throws<ArgumentException>(() => Sequential.FromJson("""{"class_name": "Sequential", "config": {"layers": [{"class_name": "Conv1D", "config": {}}]}}"""));
+            Assert.Throws<ArgumentException>(() => Sequential.FromJson("""{"class_name": "Sequential", "config": {"layers": [{"class_name": "Conv2D", "config": {}}]}}"""));
         }
     }
 

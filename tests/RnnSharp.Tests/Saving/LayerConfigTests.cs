@@ -120,8 +120,8 @@ namespace RnnSharp.Tests.Saving
             var cudnnLstm = Assert.IsType<LSTM>(LayerRegistry.Deserialize("CuDNNLSTM", new Dictionary<string, object?> { ["units"] = 3L, ["return_sequences"] = true }));
             Assert.True(cudnnLstm.ReturnSequences);
             Assert.True(Assert.IsType<GRU>(LayerRegistry.Deserialize("CuDNNGRU", new Dictionary<string, object?> { ["units"] = 3L })).ResetAfter);
-            var unknown = Assert.Throws<ArgumentException>(() => LayerRegistry.Deserialize("Conv1D", new Dictionary<string, object?>()));
-            Assert.StartsWith("Unknown layer: Conv1D.", unknown.Message);
+            var unknown = Assert.Throws<ArgumentException>(() => LayerRegistry.Deserialize("Conv2D", new Dictionary<string, object?>()));
+            Assert.StartsWith("Unknown layer: Conv2D.", unknown.Message);
         }
     }
 }

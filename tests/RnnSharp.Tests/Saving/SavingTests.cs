@@ -93,10 +93,10 @@ namespace RnnSharp.Tests.Saving
             var config = new Dictionary<string, object?>
             {
                 ["name"] = "m",
-                ["layers"] = new List<object?> { new Dictionary<string, object?> { ["class_name"] = "Conv1D", ["config"] = new Dictionary<string, object?>() } },
+                ["layers"] = new List<object?> { new Dictionary<string, object?> { ["class_name"] = "Conv2D", ["config"] = new Dictionary<string, object?>() } },
             };
             var e = Assert.Throws<ArgumentException>(() => Sequential.FromConfig(config));
-            Assert.Contains("Unknown layer: Conv1D", e.Message);
+            Assert.Contains("Unknown layer: Conv2D", e.Message);
         }
 
         [Fact]

@@ -29,7 +29,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>dense</c>, <c>dense_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public Dense(
-            int units, Activation? activation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
@@ -47,7 +47,7 @@ namespace RnnSharp.Layers
         /// <summary>Dimensionality of the output space.</summary>
         public int Units { get; }
         /// <summary>The activation.</summary>
-        public Activation Activation { get; }
+        public Activations.Activation Activation { get; }
         /// <summary>Whether there is a bias vector.</summary>
         public bool UseBias { get; }
         /// <summary>Initializer of the kernel.</summary>

@@ -45,7 +45,7 @@ namespace RnnSharp.Layers
         /// <param name="recurrentDropout">Fraction of the recurrent units to drop in training.</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         protected FusedRNNCell(
-            string? name, int units, Activation? activation, bool useBias,
+            string? name, int units, Activations.Activation? activation, bool useBias,
             Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
             double dropout, double recurrentDropout, bool trainable)
             : base(name, dropout, recurrentDropout, trainable)
@@ -63,7 +63,7 @@ namespace RnnSharp.Layers
         /// <summary>Dimensionality of the output space (and of each state).</summary>
         public int Units { get; }
         /// <summary>The activation (Keras default <c>tanh</c>).</summary>
-        public Activation Activation { get; }
+        public Activations.Activation Activation { get; }
         /// <summary>Whether the cell has bias vectors.</summary>
         public bool UseBias { get; }
         /// <summary>Initializer of <c>kernel</c> (Keras default <c>glorot_uniform</c>).</summary>

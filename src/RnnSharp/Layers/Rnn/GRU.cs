@@ -34,7 +34,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>gru</c>, <c>gru_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public GRU(
-            int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             double dropout = 0.0, double recurrentDropout = 0.0, bool returnSequences = false, bool returnState = false,
             bool goBackwards = false, bool stateful = false, bool unroll = false, bool resetAfter = true, bool zeroOutputForMask = false,
@@ -49,7 +49,7 @@ namespace RnnSharp.Layers
         public new GRUCell Cell => (GRUCell)base.Cell;
 
         /// <summary>Gate activation.</summary>
-        public Activation RecurrentActivation => Cell.RecurrentActivation;
+        public Activations.Activation RecurrentActivation => Cell.RecurrentActivation;
         /// <summary>Whether the reset gate is applied after the recurrent product.</summary>
         public bool ResetAfter => Cell.ResetAfter;
 

@@ -29,7 +29,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Cell name; null gives <c>gru_cell</c>, <c>gru_cell_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public GRUCell(
-            int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             double dropout = 0.0, double recurrentDropout = 0.0, bool resetAfter = true, string? name = null, bool trainable = true)
             : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable)
@@ -39,7 +39,7 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>Gate activation.</summary>
-        public Activation RecurrentActivation { get; }
+        public Activations.Activation RecurrentActivation { get; }
         /// <summary>Whether the reset gate is applied after the recurrent product.</summary>
         public bool ResetAfter { get; }
 

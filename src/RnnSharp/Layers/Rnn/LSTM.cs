@@ -34,7 +34,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>lstm</c>, <c>lstm_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public LSTM(
-            int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             bool unitForgetBias = true, double dropout = 0.0, double recurrentDropout = 0.0,
             bool returnSequences = false, bool returnState = false, bool goBackwards = false, bool stateful = false,
@@ -50,7 +50,7 @@ namespace RnnSharp.Layers
         public new LSTMCell Cell => (LSTMCell)base.Cell;
 
         /// <summary>Gate activation.</summary>
-        public Activation RecurrentActivation => Cell.RecurrentActivation;
+        public Activations.Activation RecurrentActivation => Cell.RecurrentActivation;
         /// <summary>Whether the forget-gate bias starts at 1.</summary>
         public bool UnitForgetBias => Cell.UnitForgetBias;
 

@@ -28,7 +28,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Cell name; null gives <c>lstm_cell</c>, <c>lstm_cell_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public LSTMCell(
-            int units, Activation? activation = null, Activation? recurrentActivation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             bool unitForgetBias = true, double dropout = 0.0, double recurrentDropout = 0.0, string? name = null, bool trainable = true)
             : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable)
@@ -38,7 +38,7 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>Gate activation.</summary>
-        public Activation RecurrentActivation { get; }
+        public Activations.Activation RecurrentActivation { get; }
         /// <summary>Whether the forget-gate bias starts at 1.</summary>
         public bool UnitForgetBias { get; }
 

@@ -108,7 +108,7 @@ namespace RnnSharp.Layers
         /// <summary>Dimensionality of the output (the cell's <see cref="AbstractRNNCell.OutputSize"/>).</summary>
         public int Units => Cell.OutputSize;
         /// <summary>The cell's activation (SimpleRNN, LSTM and GRU cells only).</summary>
-        public Activation Activation => BuiltInCell(nameof(Activation)).Activation;
+        public Activations.Activation Activation => BuiltInCell(nameof(Activation)).Activation;
         /// <summary>Whether the cell has bias vectors (SimpleRNN, LSTM and GRU cells only).</summary>
         public bool UseBias => BuiltInCell(nameof(UseBias)).UseBias;
         /// <summary>Initializer of the cell's <c>kernel</c> (SimpleRNN, LSTM and GRU cells only).</summary>

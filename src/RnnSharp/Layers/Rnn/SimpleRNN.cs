@@ -32,7 +32,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>simple_rnn</c>, <c>simple_rnn_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public SimpleRNN(
-            int units, Activation? activation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             double dropout = 0.0, double recurrentDropout = 0.0, bool returnSequences = false, bool returnState = false,
             bool goBackwards = false, bool stateful = false, bool unroll = false, bool zeroOutputForMask = false,

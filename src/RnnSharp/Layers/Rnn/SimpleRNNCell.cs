@@ -26,7 +26,7 @@ namespace RnnSharp.Layers
         /// <param name="name">Cell name; null gives <c>simple_rnn_cell</c>, <c>simple_rnn_cell_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public SimpleRNNCell(
-            int units, Activation? activation = null, bool useBias = true,
+            int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
             double dropout = 0.0, double recurrentDropout = 0.0, string? name = null, bool trainable = true)
             : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable)
