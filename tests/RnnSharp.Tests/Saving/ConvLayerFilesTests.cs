@@ -48,20 +48,7 @@ namespace RnnSharp.Tests.Saving
             var x = randn(5, 10, 2);
             model.Compile("adam", "mse");
             model.Fit(x, ones(5, 1), epochs: 2, verbose: 0);
-            var expected = model.Predict(x);
-            using var dir = new TempDir();
-            foreach (var file in new[] { "m.rnnsharp", "m.h5" })
-            {
-                string path = dir.File(file);
-                model.Save(path);
-                using var loaded = Model.Load(path);
-                Assert.Equal(model.ToJson(), loaded.ToJson());
-                var saved = model.GetWeights().Select(TestTensors.Values).ToArray();
-                var back = loaded.GetWeights().Select(TestTensors.Values).ToArray();
-                Assert.Equal(saved.Length, back.Length);
-                for (int i = 0; i < saved.Length; i++) Assert.Equal(saved[i], back[i]);
-                Assert.True(TestTensors.Same(expected, loaded.Predict(x)), file);
-            }
+            NewLayerFilesTests.AssertRoundTrips(model, x);
         }
 
         // Conv1D(3, 2) valid on (5, 2), Flatten, Dense(1): the prediction in doubles from Keras-layout weights.

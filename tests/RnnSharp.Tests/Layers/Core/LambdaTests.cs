@@ -92,7 +92,7 @@ namespace RnnSharp.Tests.Layers.Core
             var error = Assert.Throws<NotSupportedException>(() => model.ToJson());
             Assert.StartsWith("Layer \"double_it\" (Lambda) cannot be serialized: its function is a C# delegate", error.Message);
             using var dir = new TempDir();
-            foreach (var file in new[] { "m.h5", "m.rnnsharp" })
+            foreach (var file in new[] { "m.h5", "m.rnnsharp", "m.keras" })
             {
                 var save = Assert.Throws<NotSupportedException>(() => model.Save(dir.File(file)));
                 Assert.Contains("double_it", save.Message);
