@@ -37,5 +37,15 @@ namespace RnnSharp.Layers
 
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c>.</summary>
         public static new SpatialDropout1D FromConfig(Saving.LayerConfig config) => FromConfig<SpatialDropout1D>(config);
+
+        /// <summary>Keras 3's config, which is only <c>rate</c>, <c>seed</c>, <c>name</c> and <c>dtype</c> (a plain
+        /// string): Keras 3's SpatialDropout1D takes no other argument, not even <c>trainable</c>.</summary>
+        public override Dictionary<string, object?> GetKeras3Config() => new()
+        {
+            ["rate"] = Rate,
+            ["seed"] = null,
+            ["name"] = Name,
+            ["dtype"] = "float32",
+        };
     }
 }
