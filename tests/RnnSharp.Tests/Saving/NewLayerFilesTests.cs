@@ -1,5 +1,6 @@
 using System.Linq;
 using RnnSharp.Layers;
+using RnnSharp.Saving;
 using RnnSharp.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -66,7 +67,12 @@ namespace RnnSharp.Tests.Saving
                 string path = dir.File(file);
                 model.Save(path);
                 using var loaded = Model.Load(path);
-                Assert.Equal(model.ToJson(), loaded.ToJson());
+                // A .keras file holds Keras 3's config, which keeps less than Keras 2's (a Bidirectional's halves, not
+                // the layer it wrapped): the model it gives back has the same Keras 3 config.
+                if (file.EndsWith(".keras", System.StringComparison.Ordinal))
+                    Assert.Equal(SavingFormats.KerasZip.SerializeModel(model), SavingFormats.KerasZip.SerializeModel(loaded));
+                else
+                    Assert.Equal(model.ToJson(), loaded.ToJson());
                 Same(loaded, file);
             }
             model.SaveWeights(dir.File("w.weights.h5"));
