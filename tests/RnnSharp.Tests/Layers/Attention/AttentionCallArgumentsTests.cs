@@ -142,6 +142,10 @@ namespace RnnSharp.Tests.Layers.Attention
             // The mask is a further input of the node, after the query and the value.
             Assert.Equal(3, node.KerasInputs.Count);
             Assert.Same(model.Inputs[2], node.CallArguments["attention_mask"]);
+            // The summary lists the mask among the layer's connections.
+            var lines = new List<string>();
+            model.Summary(printFn: lines.Add);
+            Assert.Contains(lines, l => l.Contains("mask[0][0]"));
             var mask = AttentionMask();
             var expected = mha.Call(Query, Value, attentionMask: mask, returnAttentionScores: true, useCausalMask: true);
             var predicted = model.Predict(new[] { Query, Value, mask });
