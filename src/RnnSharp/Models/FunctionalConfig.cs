@@ -12,7 +12,7 @@ namespace RnnSharp
     /// A functional model's config, as Keras 2 writes it (<c>get_network_config</c>) and reads it back
     /// (<c>reconstruct_from_config</c>): <c>name</c>; <c>layers</c>, each serialized with its <c>name</c> and
     /// <c>inbound_nodes</c> (one entry per call, each input as <c>[layer_name, node_index, tensor_index, kwargs]</c>, a
-    /// recurrent layer's initial states as further inputs); <c>input_layers</c> and <c>output_layers</c>
+    /// recurrent layer's initial states as further inputs, a call's <see cref="Node.CallArguments"/> in <c>kwargs</c>, a tensor among them as <c>[layer_name, node_index, tensor_index]</c>); <c>input_layers</c> and <c>output_layers</c>
     /// (<c>[layer_name, node_index, tensor_index]</c>). Reading also takes Keras 3's nodes
     /// (<c>{"args": [...], "kwargs": {...}}</c> with <c>__keras_tensor__</c> entries).
     /// </summary>
