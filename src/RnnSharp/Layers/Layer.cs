@@ -191,6 +191,78 @@ namespace RnnSharp.Layers
             return new Ops.Node(this, inputs, mask, initialState, training, calledOnList: true).Result;
         }
 
+        /// <summary>
+        /// Records a call of the layer on symbolic inputs with further Keras call arguments by their Keras names (e.g.
+        /// <c>{"use_causal_mask": true}</c>; a <see cref="KerasTensor"/> value, such as an <c>attention_mask</c>, becomes a
+        /// further input of the graph). The layer must accept every name (<see cref="CallArgumentNames"/>); the node keeps
+        /// them (<see cref="Ops.Node.CallArguments"/>), a model passes them to
+        /// <see cref="CallCore(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool, IReadOnlyDictionary{string, object?})"/>
+        /// when it runs, and configs write them as the call's keyword arguments.
+        /// </summary>
+        /// <param name="inputs">The inputs, in the layer's order.</param>
+        /// <param name="callArguments">The call arguments by Keras name.</param>
+        /// <param name="mask">Explicit masks, one per input (null entries: the input's own mask), or null.</param>
+        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
+        public SymbolicOutput CallWithArguments(IReadOnlyList<KerasTensor> inputs, IReadOnlyDictionary<string, object?> callArguments,
+            IReadOnlyList<KerasTensor?>? mask = null, bool? training = null)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            ArgumentNullException.ThrowIfNull(callArguments);
+            return new Ops.Node(this, inputs, mask, null, training, calledOnList: true, callArguments).Result;
+        }
+
+        /// <summary>The Keras names of the call arguments the layer takes besides its inputs, <c>mask</c>,
+        /// <c>training</c> and <c>initial_state</c> (e.g. <c>use_causal_mask</c>); empty for most layers.</summary>
+        public virtual IReadOnlyCollection<string> CallArgumentNames => Array.Empty<string>();
+
+        /// <summary>Throws Keras's error when <paramref name="callArguments"/> names an argument the layer does not take.</summary>
+        internal void CheckCallArguments(IReadOnlyDictionary<string, object?> callArguments)
+        {
+            foreach (var name in callArguments.Keys)
+                if (!CallArgumentNames.Contains(name))
+                    throw new ArgumentException(
+                        $"Layer \"{Name}\" ({ClassName}) does not take the call argument \"{name}\"" +
+                        (CallArgumentNames.Count > 0 ? $"; it takes {string.Join(", ", CallArgumentNames)}." : "."), nameof(callArguments));
+        }
+
+        /// <summary>
+        /// Runs the layer on <paramref name="inputs"/> with the call arguments a graph recorded (tensor arguments given as
+        /// tensors), as a model runs a node made by <see cref="CallWithArguments(IReadOnlyList{KerasTensor}, IReadOnlyDictionary{string, object?}, IReadOnlyList{KerasTensor?}?, bool?)"/>: checks the names, builds the layer on
+        /// first use and runs
+        /// <see cref="CallCore(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool, IReadOnlyDictionary{string, object?})"/>.
+        /// TorchSharp's module hooks do not run for such a call.
+        /// </summary>
+        internal LayerOutput RunWithArguments(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? mask, bool training, IReadOnlyDictionary<string, object?> callArguments)
+        {
+            CheckCallArguments(callArguments);
+            var shapes = inputs.Select(ShapeUtils.Of).ToArray();
+            if (!Built)
+            {
+                if (inputs.Count == 1 && !TakesInputList) Build(BuildShapeFor(shapes[0]));
+                else Build(shapes.Select(BuildShapeFor).ToArray());
+            }
+            foreach (var input in inputs) CheckInputDevice(input);
+            return CallCore(inputs, mask, training, callArguments);
+        }
+
+        /// <summary>
+        /// The computation with call arguments (<see cref="CallArgumentNames"/>, already checked; a tensor argument as a
+        /// <see cref="Tensor"/>): layers that take call arguments override it. By default there are none to take, and
+        /// the call runs as <see cref="CallCore(IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool)"/>.
+        /// </summary>
+        /// <param name="inputs">The inputs (one, or the layer's list).</param>
+        /// <param name="masks">One mask per input (null entries for none), or null.</param>
+        /// <param name="training">Training mode.</param>
+        /// <param name="callArguments">The call arguments by Keras name.</param>
+        protected virtual LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training, IReadOnlyDictionary<string, object?> callArguments)
+            => inputs.Count == 1 && !TakesInputList ? CallCore(inputs[0], masks?[0], null, training) : CallCore(inputs, masks, training);
+
+        /// <summary>The shapes of all returned tensors for inputs of <paramref name="inputShapes"/> called with
+        /// <paramref name="callArguments"/> (a tensor argument as its <see cref="KerasTensor"/>), e.g. the attention
+        /// scores a <c>return_attention_scores</c> call adds; by default the arguments change nothing.</summary>
+        public virtual IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes, IReadOnlyDictionary<string, object?> callArguments)
+            => inputShapes.Count == 1 && !TakesInputList ? SymbolicOutputShapes(inputShapes[0]) : ComputeOutputShapes(inputShapes);
+
         // Keras 2 passes a recurrent layer's initial states as further inputs: [x, h, c].
         private (T First, IReadOnlyList<T> States)? StatesAmongInputs<T>(IReadOnlyList<T> inputs, IReadOnlyList<T>? initialState)
             => AcceptsInitialState && inputs.Count > 1 && initialState is not { Count: > 0 } ? (inputs[0], inputs.Skip(1).ToArray()) : null;

@@ -12,7 +12,7 @@ namespace RnnSharp
     /// A functional model's config, as Keras 2 writes it (<c>get_network_config</c>) and reads it back
     /// (<c>reconstruct_from_config</c>): <c>name</c>; <c>layers</c>, each serialized with its <c>name</c> and
     /// <c>inbound_nodes</c> (one entry per call, each input as <c>[layer_name, node_index, tensor_index, kwargs]</c>, a
-    /// recurrent layer's initial states as further inputs); <c>input_layers</c> and <c>output_layers</c>
+    /// recurrent layer's initial states as further inputs, a call's <see cref="Node.CallArguments"/> in <c>kwargs</c>, a tensor among them as <c>[layer_name, node_index, tensor_index]</c>); <c>input_layers</c> and <c>output_layers</c>
     /// (<c>[layer_name, node_index, tensor_index]</c>). Reading also takes Keras 3's nodes
     /// (<c>{"args": [...], "kwargs": {...}}</c> with <c>__keras_tensor__</c> entries).
     /// </summary>
@@ -42,6 +42,8 @@ namespace RnnSharp
                     if (node.Masks is { } masks && masks.Any(m => m is not null))
                         kwargs["mask"] = masks.Count == 1 ? Ref(masks[0]!) : masks.Select(m => m is null ? null : (object)Ref(m)).ToList();
                     if (node.Training is bool training) kwargs["training"] = training;
+                    // The call's further arguments, a tensor among them as tf-keras writes a keyword tensor: [layer, node, tensor].
+                    foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Ref(t) : value;
                     // Keras 2 passes a recurrent layer's initial states as further inputs of its call.
                     inbound.Add(node.InputTensors.Concat(node.InitialState).Select(t =>
                     {
@@ -197,6 +199,7 @@ namespace RnnSharp
             var masks = new List<KerasTensor?>();
             var states = new List<KerasTensor>();
             List<KerasTensor> namedValue = new(), namedKey = new();
+            var callArguments = new Dictionary<string, object?>();
             foreach (var (key, value) in kwargs ?? new Dictionary<string, object?>())
             {
                 switch (key)
@@ -227,8 +230,17 @@ namespace RnnSharp
                             (key == "value" ? namedValue : namedKey).Add(rt);
                         }
                         break;
-                    case "use_causal_mask" or "return_attention_scores" when value is false:
-                        // The attention layers' call arguments at their defaults: the call a graph replays.
+                    case var name when layer.CallArgumentNames.Contains(name):
+                        // A call argument the layer takes (use_causal_mask, an attention_mask tensor, ...), recorded on the node.
+                        if (TensorRefs(value).FirstOrDefault() is { } reference && IsTensorRef(value))
+                        {
+                            if (resolve(reference) is not { } argument) return false;
+                            callArguments[name] = argument;
+                        }
+                        else
+                        {
+                            callArguments[name] = value;
+                        }
                         break;
                     default:
                         if (value is not null)
@@ -239,7 +251,10 @@ namespace RnnSharp
             inputs.AddRange(namedValue);
             inputs.AddRange(namedKey);
             // Keras 2 lists a recurrent layer's initial states as further inputs; the list call takes them so.
-            layer.Call(inputs, masks.Count > 0 ? masks : null, states.Count > 0 ? states : null, training);
+            if (callArguments.Count > 0)
+                layer.CallWithArguments(inputs, callArguments, masks.Count > 0 ? masks : null, training);
+            else
+                layer.Call(inputs, masks.Count > 0 ? masks : null, states.Count > 0 ? states : null, training);
             return true;
         }
 
@@ -254,6 +269,10 @@ namespace RnnSharp
                 foreach (var item in many)
                     yield return item is null ? null : Keras3History(item) ?? item as IList;
         }
+
+        // One symbolic tensor: Keras 3's __keras_tensor__ dictionary or Keras 2's [layer_name, node_index, tensor_index].
+        private static bool IsTensorRef(object? value)
+            => Keras3History(value) is not null || value is IList { Count: 3 or 4 } list && list[0] is string && list[1] is not null and not string && list[2] is not null and not string;
 
         private static IList? Keras3History(object? value)
             => value is IReadOnlyDictionary<string, object?> d && d.GetValueOrDefault("class_name") as string == "__keras_tensor__"

@@ -9,7 +9,7 @@ namespace RnnSharp.Ops
 {
     /// <summary>
     /// One call of a layer on <see cref="KerasTensor"/>s (Keras's <c>Node</c>): the layer, its inputs, the call's
-    /// arguments (explicit masks, initial states, a fixed <c>training</c> mode) and the outputs it produced. Nodes link
+    /// arguments (explicit masks, initial states, a fixed <c>training</c> mode, further call arguments) and the outputs it produced. Nodes link
     /// the symbolic tensors into the graph a functional <see cref="Model"/> runs, and are what Keras's configs store as
     /// a layer's <c>inbound_nodes</c>.
     /// </summary>
@@ -27,7 +27,8 @@ namespace RnnSharp.Ops
         }
 
         /// <summary>Records a call of <paramref name="layer"/> (see <see cref="Layer.Call(KerasTensor, KerasTensor?, IReadOnlyList{KerasTensor}?, bool?)"/>).</summary>
-        internal Node(Layer layer, IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? masks, IReadOnlyList<KerasTensor>? initialState, bool? training, bool calledOnList)
+        internal Node(Layer layer, IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? masks, IReadOnlyList<KerasTensor>? initialState, bool? training, bool calledOnList,
+            IReadOnlyDictionary<string, object?>? callArguments = null)
         {
             if (inputs.Count == 0) throw new ArgumentException($"Layer \"{layer.Name}\" was called on an empty list of inputs.", nameof(inputs));
             if (inputs.Any(t => t is null)) throw new ArgumentNullException(nameof(inputs), $"Layer \"{layer.Name}\" was called on a null input.");
@@ -42,11 +43,28 @@ namespace RnnSharp.Ops
             OneInput = InputTensors.Count == 1 && !(calledOnList && layer.TakesInputList);
             Masks = masks?.ToArray();
             InitialState = initialState?.ToArray() ?? Array.Empty<KerasTensor>();
-            KerasInputs = InputTensors.Concat(InitialState).Concat((Masks ?? Array.Empty<KerasTensor?>()).OfType<KerasTensor>()).ToArray();
+            if (callArguments is { Count: > 0 })
+            {
+                layer.CheckCallArguments(callArguments);
+                CallArguments = new Dictionary<string, object?>(callArguments);
+            }
+            // A tensor among the call arguments (an attention_mask) is a further input of the graph.
+            KerasInputs = InputTensors.Concat(InitialState).Concat((Masks ?? Array.Empty<KerasTensor?>()).OfType<KerasTensor>())
+                .Concat(CallArguments.Values.OfType<KerasTensor>()).ToArray();
             Training = training;
 
             var shapes = inputs.Select(t => t.ShapeArray).ToArray();
-            if (OneInput)
+            if (CallArguments.Count > 0)
+            {
+                if (!layer.Built)
+                {
+                    if (OneInput) layer.Build(shapes[0]);
+                    else layer.Build(shapes);
+                }
+                if (OneInput) layer.AssertInputCompatible(shapes[0]);
+                OutputShapes = layer.ComputeOutputShapes(shapes, CallArguments).ToArray();
+            }
+            else if (OneInput)
             {
                 if (!layer.Built) layer.Build(shapes[0]);
                 layer.AssertInputCompatible(shapes[0]);
@@ -79,6 +97,11 @@ namespace RnnSharp.Ops
         /// <summary>Initial states given to a recurrent layer (empty when none).</summary>
         public IReadOnlyList<KerasTensor> InitialState { get; }
 
+        /// <summary>The call's further arguments by Keras name (<c>use_causal_mask</c>, <c>return_attention_scores</c>, a
+        /// <see cref="KerasTensor"/> <c>attention_mask</c>, ...), as the layer takes them
+        /// (<see cref="Layer.CallArgumentNames"/>); empty when none.</summary>
+        public IReadOnlyDictionary<string, object?> CallArguments { get; } = new Dictionary<string, object?>();
+
         /// <summary>The mode fixed for this call, or null to follow the model's.</summary>
         public bool? Training { get; }
 
@@ -95,7 +118,8 @@ namespace RnnSharp.Ops
         public bool IsInput => Layer is InputLayer;
 
         /// <summary>Every symbolic tensor the call reads, as Keras 2 lists a node's inbound tensors: the inputs (a
-        /// recurrent layer's initial states after its input, as Keras 2 passes them), then explicit masks.</summary>
+        /// recurrent layer's initial states after its input, as Keras 2 passes them), then explicit masks, then tensors
+        /// among the <see cref="CallArguments"/>.</summary>
         public IReadOnlyList<KerasTensor> KerasInputs { get; } = Array.Empty<KerasTensor>();
 
         /// <summary>The nodes that produced <see cref="KerasInputs"/>.</summary>

@@ -142,6 +142,7 @@ namespace RnnSharp.Saving
                     if (node.Masks is { } masks && masks.Any(m => m is not null))
                         kwargs["mask"] = masks.Count == 1 ? Tensor(masks[0]!) : masks.Select(m => m is null ? null : (object?)Tensor(m)).ToList();
                     if (node.Training is bool training) kwargs["training"] = training;
+                    foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Tensor(t) : value;
                     inbound.Add(new Dictionary<string, object?> { ["args"] = new List<object?> { first }, ["kwargs"] = kwargs });
                 }
                 var serialized = SerializeLayer(layer);

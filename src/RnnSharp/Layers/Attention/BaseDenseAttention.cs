@@ -73,13 +73,54 @@ namespace RnnSharp.Layers
         protected sealed override LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training)
             => Attend(inputs, masks, training, returnAttentionScores: false, useCausalMask: false);
 
+        /// <summary>Keras's call arguments <c>use_causal_mask</c> and <c>return_attention_scores</c>, which a functional
+        /// model records and replays.</summary>
+        public override IReadOnlyCollection<string> CallArgumentNames => CallArgumentKeys;
+
+        private static readonly string[] CallArgumentKeys = { "use_causal_mask", "return_attention_scores" };
+
+        /// <summary>Runs a functional model's call with its recorded <c>use_causal_mask</c>/<c>return_attention_scores</c>.</summary>
+        protected override LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training, IReadOnlyDictionary<string, object?> callArguments)
+        {
+            ValidateCount(inputs.Count, masks?.Count);
+            return Attend(inputs, masks, training, callArguments.GetValueOrDefault("return_attention_scores") is true, callArguments.GetValueOrDefault("use_causal_mask") is true);
+        }
+
+        /// <summary>
+        /// Records a call on symbolic inputs with Keras's call arguments, <c>layer([query, value(, key)],
+        /// use_causal_mask=..., return_attention_scores=...)</c> in a functional model. With
+        /// <paramref name="returnAttentionScores"/> the call has two outputs, the output and the attention weights
+        /// <c>(batch, Tq, Tv)</c> (no mask): <c>var (output, scores) = attention.Call(new[] { query, value }, returnAttentionScores: true);</c>.
+        /// </summary>
+        /// <param name="inputs"><c>[query, value]</c> or <c>[query, value, key]</c>.</param>
+        /// <param name="mask">Explicit masks, one per input (null entries: the input's own mask), or null.</param>
+        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
+        /// <param name="returnAttentionScores">Whether the call returns the attention weights too.</param>
+        /// <param name="useCausalMask">Whether query step <c>i</c> may only attend to value steps <c>j ≤ i</c>.</param>
+        public SymbolicOutput Call(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor?>? mask = null, bool? training = null, bool returnAttentionScores = false, bool useCausalMask = false)
+        {
+            ArgumentNullException.ThrowIfNull(inputs);
+            // As Keras writes them: only the arguments given, here those off their defaults.
+            var arguments = new Dictionary<string, object?>();
+            if (useCausalMask) arguments["use_causal_mask"] = true;
+            if (returnAttentionScores) arguments["return_attention_scores"] = true;
+            return CallWithArguments(inputs, arguments, mask, training);
+        }
+
+        /// <summary>The output shape, and with <c>return_attention_scores</c> the scores' <c>(batch, Tq, Tv)</c>.</summary>
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes, IReadOnlyDictionary<string, object?> callArguments)
+        {
+            var shapes = ComputeOutputShapes(inputShapes);
+            if (callArguments.GetValueOrDefault("return_attention_scores") is not true) return shapes;
+            return new[] { shapes[0], new[] { inputShapes[0][0], inputShapes[0][1], inputShapes[1][1] } };
+        }
+
         /// <summary>
         /// Runs the layer with Keras's call arguments: <c>layer([query, value(, key)], mask=[query_mask, value_mask],
         /// training=..., return_attention_scores=..., use_causal_mask=...)</c>. With <paramref name="returnAttentionScores"/>
         /// the result's second tensor is the attention weights <c>(batch, Tq, Tv)</c> after masking, softmax and dropout.
-        /// These two arguments apply to eager calls; a symbolic call (functional model) runs with both false. (Declared
-        /// here, it is the overload C# picks for <c>layer.Call(new[] { query, value })</c>; through a <c>Layer</c>
-        /// reference the list call is <c>Layer</c>'s, which runs the same computation.)
+        /// (Declared here, it is the overload C# picks for <c>layer.Call(new[] { query, value })</c>; through a
+        /// <c>Layer</c> reference the list call is <c>Layer</c>'s, which runs the same computation.)
         /// </summary>
         /// <param name="inputs"><c>[query, value]</c> or <c>[query, value, key]</c>.</param>
         /// <param name="mask"><c>[query_mask, value_mask]</c> (a third entry, the key's, is ignored as in Keras), or null.</param>

@@ -155,13 +155,82 @@ namespace RnnSharp.Layers
             return Attend(inputs[0], inputs[1], inputs.Count > 2 ? inputs[2] : null, null, false, training, false, Mask(0), Mask(1), inputs.Count > 2 ? Mask(2) : null);
         }
 
+        /// <summary>Keras's call arguments <c>attention_mask</c> (a tensor), <c>use_causal_mask</c> and
+        /// <c>return_attention_scores</c>, which a functional model records and replays.</summary>
+        public override IReadOnlyCollection<string> CallArgumentNames => CallArgumentKeys;
+
+        private static readonly string[] CallArgumentKeys = { "attention_mask", "use_causal_mask", "return_attention_scores" };
+
+        /// <summary>Runs a functional model's call with its recorded call arguments.</summary>
+        protected override LayerOutput CallCore(IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? masks, bool training, IReadOnlyDictionary<string, object?> callArguments)
+        {
+            if (inputs.Count < 2) throw NotAList($"{inputs.Count} input(s)");
+            Tensor? Mask(int i) => masks is not null && i < masks.Count ? masks[i] : null;
+            var attentionMask = callArguments.GetValueOrDefault("attention_mask") switch
+            {
+                null => null,
+                Tensor t => t,
+                var other => throw new ArgumentException($"MultiHeadAttention layer \"{Name}\": `attention_mask` must be a tensor. Received: {other}", nameof(callArguments)),
+            };
+            return Attend(inputs[0], inputs[1], inputs.Count > 2 ? inputs[2] : null, attentionMask, callArguments.GetValueOrDefault("return_attention_scores") is true,
+                training, callArguments.GetValueOrDefault("use_causal_mask") is true, Mask(0), Mask(1), inputs.Count > 2 ? Mask(2) : null);
+        }
+
+        /// <summary>
+        /// Records a call on symbolic inputs with Keras's call arguments, <c>mha(query, value, key=None,
+        /// attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False)</c>, in a functional
+        /// model; the inputs' own masks flow in. An <paramref name="attentionMask"/> becomes a further input of the graph.
+        /// With <paramref name="returnAttentionScores"/> the call has two outputs, the output and the attention weights
+        /// <c>(batch, heads, T, S)</c> (no mask): <c>var (output, scores) = mha.Call(query, value, returnAttentionScores: true);</c>.
+        /// </summary>
+        /// <param name="query">Query <c>(batch, T, query_dim)</c>.</param>
+        /// <param name="value">Value <c>(batch, S, value_dim)</c>.</param>
+        /// <param name="key">Key <c>(batch, S, key_dim)</c>; null uses the value.</param>
+        /// <param name="attentionMask">Boolean <c>(batch, T, S)</c>: false entries may not be attended to; or null.</param>
+        /// <param name="returnAttentionScores">Whether the call returns the attention weights too.</param>
+        /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
+        /// <param name="useCausalMask">Whether query step <c>i</c> may only attend to steps <c>j ≤ i</c>.</param>
+        public SymbolicOutput Call(KerasTensor query, KerasTensor value, KerasTensor? key = null, KerasTensor? attentionMask = null, bool returnAttentionScores = false,
+            bool? training = null, bool useCausalMask = false)
+        {
+            ArgumentNullException.ThrowIfNull(query);
+            ArgumentNullException.ThrowIfNull(value);
+            var inputs = key is null ? new[] { query, value } : new[] { query, value, key };
+            // As Keras writes them: only the arguments given, here those off their defaults.
+            var arguments = new Dictionary<string, object?>();
+            if (attentionMask is not null) arguments["attention_mask"] = attentionMask;
+            if (useCausalMask) arguments["use_causal_mask"] = true;
+            if (returnAttentionScores) arguments["return_attention_scores"] = true;
+            return CallWithArguments(inputs, arguments, null, training);
+        }
+
+        /// <summary>The output shape, and with <c>return_attention_scores</c> the scores' <c>(batch, heads, T, S)</c>;
+        /// checks an <c>attention_mask</c>'s shape, <c>(batch, T, S)</c>.</summary>
+        public override IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?[]> inputShapes, IReadOnlyDictionary<string, object?> callArguments)
+        {
+            ArgumentNullException.ThrowIfNull(inputShapes);
+            ArgumentNullException.ThrowIfNull(callArguments);
+            var shapes = ComputeOutputShapes(inputShapes);
+            int?[] query = inputShapes[0], value = inputShapes[1];
+            if (callArguments.GetValueOrDefault("attention_mask") is KerasTensor mask)
+            {
+                var m = mask.Shape;
+                bool Fits(int? a, int? b) => a is null || b is null || a == b;
+                if (m.Count != 3 || !Fits(m[1], query[1]) || !Fits(m[2], value[1]))
+                    throw new ShapeMismatchException(
+                        $"MultiHeadAttention layer \"{Name}\": `attention_mask` should have shape (batch_size, {query[1]?.ToString() ?? "None"}, {value[1]?.ToString() ?? "None"}). " +
+                        $"Received: attention_mask.shape={ShapeUtils.Format(m)}");
+            }
+            if (callArguments.GetValueOrDefault("return_attention_scores") is not true) return shapes;
+            return new[] { shapes[0], new int?[] { query[0], NumHeads, query[1], value[1] } };
+        }
+
         /// <summary>
         /// Runs the layer with Keras's call arguments, <c>mha(query, value, key=None, attention_mask=None,
         /// return_attention_scores=False, training=None, use_causal_mask=False)</c>; the query/value/key masks Keras
         /// takes from the tensors are given here. With <paramref name="returnAttentionScores"/> the result's second tensor
         /// is the attention weights <c>(batch, heads, T, S)</c> (after masking and softmax, before dropout, as Keras
-        /// returns them). These arguments apply to eager calls; a symbolic call (functional model) runs with the inputs'
-        /// masks only. (Declared here, it is the overload C# picks for <c>mha.Call(query, value)</c>; <c>Layer</c>'s
+        /// returns them). (Declared here, it is the overload C# picks for <c>mha.Call(query, value)</c>; <c>Layer</c>'s
         /// one-tensor <c>Call</c> still answers <c>mha.Call(query)</c> with the error that a value is needed.)
         /// </summary>
         /// <param name="query">Query <c>(batch, T, query_dim)</c>.</param>

@@ -299,9 +299,16 @@ namespace RnnSharp.Tests.Layers.Attention
             var rng = new Random(27);
             var x = new[] { TestTensors.From(TestTensors.Random3(rng, 2, 3, 4)), TestTensors.From(TestTensors.Random3(rng, 2, 5, 6)) };
             Assert.True(TestTensors.Same(model.Call(x)[0], loaded.Call(x)[0]));
-            // A call argument RnnSharp's graphs cannot replay is refused, not ignored.
+            // use_causal_mask: true is replayed: the loaded model is causal.
             kwargs["use_causal_mask"] = true;
-            Assert.Contains("use_causal_mask", Assert.Throws<ArgumentException>(() => Model.FromJson(json.ToJsonString())).Message);
+            using var causal = Model.FromJson(json.ToJsonString());
+            causal.SetWeights(model.GetWeights());
+            var causalMha = causal.Layers.OfType<MultiHeadAttention>().Single();
+            Assert.True(TestTensors.Same(causalMha.Call(x[0], x[1], useCausalMask: true).Output, causal.Call(x)[0]));
+            // An argument the layer does not take is refused, not ignored.
+            kwargs.Remove("use_causal_mask");
+            kwargs["no_such_argument"] = true;
+            Assert.Contains("no_such_argument", Assert.Throws<ArgumentException>(() => Model.FromJson(json.ToJsonString())).Message);
         }
     }
 }
