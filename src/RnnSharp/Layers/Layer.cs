@@ -323,6 +323,12 @@ namespace RnnSharp.Layers
         /// <summary>True for a layer called on a list of inputs (a merge layer): a list of one input stays a list.</summary>
         internal virtual bool TakesInputList => false;
 
+        /// <summary>The Keras names of the call's tensor arguments for a layer that takes its inputs as separate
+        /// arguments (MultiHeadAttention's <c>call(query, value, key)</c>), not one input or a list; null otherwise.
+        /// Configs write such a call as Keras does: in Keras 2 the first input with the others as keyword tensors, in
+        /// Keras 3 the inputs as positional arguments.</summary>
+        internal virtual IReadOnlyList<string>? InputArgumentNames => null;
+
         /// <summary>How many leading outputs carry the mask <see cref="ComputeMask(Tensor, Tensor?)"/> gives: 1 (a
         /// recurrent layer's states carry none); a <see cref="Bidirectional"/> returning both directions, 2.</summary>
         internal virtual int MaskedOutputCount => 1;

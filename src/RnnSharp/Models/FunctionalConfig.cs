@@ -44,6 +44,16 @@ namespace RnnSharp
                     if (node.Training is bool training) kwargs["training"] = training;
                     // The call's further arguments, a tensor among them as tf-keras writes a keyword tensor: [layer, node, tensor].
                     foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Ref(t) : value;
+                    // tf-keras writes a call of separate tensor arguments (mha(query, value)) as its first input with the
+                    // others as keyword tensors.
+                    if (layer.InputArgumentNames is { } names && node.InputTensors.Count > 1)
+                    {
+                        for (int i = 1; i < node.InputTensors.Count; i++) kwargs[names[i]] = Ref(node.InputTensors[i]);
+                        var first = Ref(node.InputTensors[0]);
+                        first.Add(kwargs);
+                        inbound.Add(new List<object?> { first });
+                        continue;
+                    }
                     // Keras 2 passes a recurrent layer's initial states as further inputs of its call.
                     inbound.Add(node.InputTensors.Concat(node.InitialState).Select(t =>
                     {

@@ -143,7 +143,11 @@ namespace RnnSharp.Saving
                         kwargs["mask"] = masks.Count == 1 ? Tensor(masks[0]!) : masks.Select(m => m is null ? null : (object?)Tensor(m)).ToList();
                     if (node.Training is bool training) kwargs["training"] = training;
                     foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Tensor(t) : value;
-                    inbound.Add(new Dictionary<string, object?> { ["args"] = new List<object?> { first }, ["kwargs"] = kwargs });
+                    // A call of separate tensor arguments (mha(query, value)) has them as positional arguments.
+                    var args = layer.InputArgumentNames is not null && node.InputTensors.Count > 1
+                        ? node.InputTensors.Select(t => (object?)Tensor(t)).ToList()
+                        : new List<object?> { first };
+                    inbound.Add(new Dictionary<string, object?> { ["args"] = args, ["kwargs"] = kwargs });
                 }
                 var serialized = SerializeLayer(layer);
                 serialized["name"] = layer.Name;

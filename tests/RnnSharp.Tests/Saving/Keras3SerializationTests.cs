@@ -154,5 +154,34 @@ namespace RnnSharp.Tests.Saving
             var x = tensor(new long[] { 1, 2, 3, 4, 5, 0, 0, 0, 6, 7, 8, 9, 1, 2, 3, 4 }, new long[] { 2, 8 });
             NewLayerFilesTests.AssertRoundTrips(model, x);
         }
+            [Fact]
+        public void SeparateTensorArgumentsAreWrittenAsKerasWritesThem()
+        {
+            Backend.ClearSession();
+            var query = Keras.Input(new int?[] { 3, 4 }, name: "query");
+            var value = Keras.Input(new int?[] { 5, 4 }, name: "value");
+            var attended = new MultiHeadAttention(2, 3, name: "mha").Call(new[] { query, value });
+            using var model = new Model(new[] { query, value }, attended);
+
+            // Keras 2 (tf-keras's Node.serialize): the first input, the others as keyword tensors.
+            var keras2 = (Dictionary<string, object?>)ConfigJson.Parse(model.ToJson())!;
+            var layer2 = ((List<object?>)((Dictionary<string, object?>)keras2["config"]!)["layers"]!).Cast<Dictionary<string, object?>>().Single(l => (string?)l["name"] == "mha");
+            var node2 = (List<object?>)((List<object?>)layer2["inbound_nodes"]!)[0]!;
+            var entry = Assert.Single(node2);
+            var parts = (List<object?>)entry!;
+            Assert.Equal(new object?[] { "query", 0L, 0L }, parts.Take(3));
+            Assert.Equal(new object?[] { "value", 0L, 0L }, (List<object?>)((Dictionary<string, object?>)parts[3]!)["value"]!);
+
+            // Keras 3: the inputs as positional arguments, mha(query, value).
+            var keras3 = (Dictionary<string, object?>)ConfigJson.Parse(SavingFormats.KerasZip.SerializeModel(model))!;
+            var layer3 = ((List<object?>)((Dictionary<string, object?>)keras3["config"]!)["layers"]!).Cast<Dictionary<string, object?>>().Single(l => (string?)l["name"] == "mha");
+            var args = (List<object?>)((Dictionary<string, object?>)((List<object?>)layer3["inbound_nodes"]!)[0]!)["args"]!;
+            Assert.Equal(2, args.Count);
+            Assert.All(args, a => Assert.Equal("__keras_tensor__", ((Dictionary<string, object?>)a!)["class_name"]));
+
+            var q = randn(2, 3, 4);
+            var v = randn(2, 5, 4);
+            NewLayerFilesTests.AssertRoundTrips(model, q, v);
+        }
     }
 }

@@ -105,6 +105,9 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         internal override bool TakesInputList => true;
 
+        /// <summary>Keras's <c>call(query, value, key=None, ...)</c>: the inputs are separate arguments.</summary>
+        internal override IReadOnlyList<string> InputArgumentNames { get; } = new[] { "query", "value", "key" };
+
         // The input shapes (query, value, key) the layer was built for.
         private int?[] QueryShape => BuiltInputShapes![0];
         private int?[] ValueShape => BuiltInputShapes![1];
@@ -406,12 +409,14 @@ namespace RnnSharp.Layers
         }
 
         /// <summary>Keras 3's <c>build(query_shape, value_shape, key_shape=None)</c> records its named shapes:
-        /// <c>{"shapes_dict": {"query_shape": ..., "value_shape": ...}}</c>, with <c>key_shape</c> when a key was given.</summary>
+        /// <c>{"shapes_dict": {"query_shape": ..., "value_shape": ...}}</c>, with <c>key_shape</c> when a key of another shape than the value was given.</summary>
         public override Dictionary<string, object?>? GetBuildConfig()
         {
             if (!Built) return null;
             var shapes = new Dictionary<string, object?> { ["query_shape"] = QueryShape.ToArray(), ["value_shape"] = ValueShape.ToArray() };
-            if (BuiltInputShapes!.Count > 2) shapes["key_shape"] = KeyShape.ToArray();
+            // A layer rebuilt from tf-keras's config records a key shape even when no key was given: write it only
+            // when a key of its own shape was given, so the same model writes the same build_config.
+            if (BuiltInputShapes!.Count > 2 && !KeyShape.SequenceEqual(ValueShape)) shapes["key_shape"] = KeyShape.ToArray();
             return new() { ["shapes_dict"] = shapes };
         }
 

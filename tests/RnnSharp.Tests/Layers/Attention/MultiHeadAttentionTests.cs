@@ -287,13 +287,11 @@ namespace RnnSharp.Tests.Layers.Attention
             var node = layers.Single(l => (string?)l!["class_name"] == "MultiHeadAttention")!;
             var nodes = node["inbound_nodes"]!.AsArray();
             var call = nodes[0]!.AsArray();
-            Assert.Equal(2, call.Count);
-            var query = call[0]!.AsArray();
-            var value = call[1]!.AsArray();
-            var valueRef = new System.Text.Json.Nodes.JsonArray((string?)value[0], (int)value[1]!, (int)value[2]!);
-            var kwargs = new System.Text.Json.Nodes.JsonObject { ["value"] = valueRef, ["use_causal_mask"] = false };
-            node["inbound_nodes"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonArray(
-                new System.Text.Json.Nodes.JsonArray((string?)query[0], (int)query[1]!, (int)query[2]!, kwargs)));
+            // RnnSharp writes the tf-keras form itself: one entry, the value as a keyword tensor.
+            var entry = Assert.Single(call)!.AsArray();
+            var kwargs = entry[3]!.AsObject();
+            Assert.Equal("[\"input_2\",0,0]", kwargs["value"]!.ToJsonString());
+            kwargs["use_causal_mask"] = false;
             using var loaded = Model.FromJson(json.ToJsonString());
             loaded.SetWeights(model.GetWeights());
             var rng = new Random(27);
