@@ -9,10 +9,12 @@ namespace RnnSharp.Layers
 {
     /// <summary>
     /// Keras's <c>MultiHeadAttention</c> for inputs <c>query (batch, T, query_dim)</c>, <c>value (batch, S, value_dim)</c>
-    /// and optionally <c>key (batch, S, key_dim)</c> (default: the value). Each input is projected per head (Keras's
+    /// and optionally <c>key (batch, S, key_dim)</c> (default: the value), or of any rank: <c>query (batch, T1..Tn,
+    /// query_dim)</c>, <c>value (batch, S1..Sn, value_dim)</c>, attention running over <c>attentionAxes</c> (default: all
+    /// axes but the batch and the features, jointly) and the other inner axes being batch-like. Each input is projected per head (Keras's
     /// <c>EinsumDense</c> sublayers <c>query</c>, <c>key</c>, <c>value</c>), scaled dot-product attention runs per head
     /// (the query scaled by <c>1/√keyDim</c>), and the heads are projected back (<c>attention_output</c>) to
-    /// <c>(batch, T, outputShape)</c> (default: <c>query_dim</c>). Weights, in Keras's order and layout:
+    /// <c>(batch, T, outputShape)</c> (default: <c>query_dim</c>). Weights, in Keras's order and layout, whatever the rank:
     /// <c>query/kernel (query_dim, heads, keyDim)</c>, <c>query/bias (heads, keyDim)</c>, the same for <c>key</c> and
     /// <c>value</c> (<c>valueDim</c>), <c>attention_output/kernel (heads, valueDim, *outputShape)</c>,
     /// <c>attention_output/bias (*outputShape)</c> (no biases without <c>useBias</c>).
@@ -24,14 +26,25 @@ namespace RnnSharp.Layers
     /// uniform weights). The output's mask is the query's.</para>
     /// <para>Computation: TorchSharp's fused <c>scaled_dot_product_attention</c> when neither the scores are returned
     /// nor dropout is active (training with <c>dropout &gt; 0</c>); otherwise plain matmul, softmax and dropout (seeded
-    /// by <c>seed</c> when given). Only Keras's default <c>attentionAxes</c> (the time axis of rank-3 inputs) is
-    /// supported.</para>
+    /// by <c>seed</c> when given). Inputs of rank above 3 take Keras's einsum equations (<c>_build_attention_equation</c>):
+    /// scores <c>(batch, &lt;other inner axes&gt;, heads, &lt;query attention axes&gt;, &lt;key attention axes&gt;)</c>, a
+    /// softmax over all the key attention axes jointly, and the masks built and broadcast as Keras builds them for
+    /// <c>(batch, T, dim)</c> (the query's mask on the last axis, the value's before it, the causal mask from axis 1,
+    /// each expanded before the attention axes): they line up with the scores only when attention runs over the last
+    /// inner axis alone, and where they do not broadcast the call fails, as in Keras.</para>
     /// </summary>
     public class MultiHeadAttention : Layer
     {
         private static readonly string[] Parts = { "query", "key", "value", "attention_output" };
         private readonly int[]? outputShape;
+        private readonly int[]? givenAxes;
         private Generator? generator;
+
+        /// <summary>How the last call computed attention; tests check that the common case stays fused.</summary>
+        internal enum AttentionPath { None, Fused, Plain, Einsum }
+
+        /// <summary>The path the last eager call took.</summary>
+        internal AttentionPath LastPath { get; private set; }
 
         /// <summary>Creates the layer with Keras's arguments and defaults.</summary>
         /// <param name="numHeads">Number of attention heads.</param>
@@ -40,7 +53,8 @@ namespace RnnSharp.Layers
         /// <param name="dropout">Fraction of the attention weights dropped in training.</param>
         /// <param name="useBias">Whether the projections have biases.</param>
         /// <param name="outputShape">The output's shape past the time axis; null is the query's last axis.</param>
-        /// <param name="attentionAxes">Axes attention runs over; only null or the time axis (<c>[1]</c>, <c>[-2]</c>) are supported.</param>
+        /// <param name="attentionAxes">Axes of the query/value attention runs over, among the inner axes <c>1..rank-2</c>
+        /// (negative ones count from the end of the input, <c>-2</c> being the last inner axis); null is all inner axes.</param>
         /// <param name="kernelInitializer">Initializer of the kernels; null is <c>glorot_uniform</c>.</param>
         /// <param name="biasInitializer">Initializer of the biases; null is <c>zeros</c>.</param>
         /// <param name="seed">Seed of the dropout (Keras 3); null uses the global generator.</param>
@@ -62,17 +76,19 @@ namespace RnnSharp.Layers
                 throw new ArgumentException($"Invalid value received for argument `dropout`. Expected a float value between 0 and 1. Received: dropout={dropout}", nameof(dropout));
             if (outputShape is not null && (outputShape.Length == 0 || outputShape.Any(d => d <= 0)))
                 throw new ArgumentException($"Invalid `output_shape`: ({string.Join(", ", outputShape)}). When specified, the `output_shape` should be positive sizes.", nameof(outputShape));
-            if (attentionAxes is not null && !(attentionAxes.Length == 1 && attentionAxes[0] is 1 or -2))
-                throw new NotSupportedException(
-                    $"MultiHeadAttention layer \"{name}\": attention_axes=({string.Join(", ", attentionAxes)}) is not supported; RnnSharp supports Keras's default, " +
-                    "attention over the time axis of (batch, steps, features) inputs (attention_axes=None, or (1,)).");
+            // Keras has no check of its own here: the batch axis or no axis at all would build meaningless equations.
+            if (attentionAxes is not null && (attentionAxes.Length == 0 || attentionAxes.Contains(0)))
+                throw new ArgumentException(
+                    $"Invalid `attention_axes`: ({string.Join(", ", attentionAxes)}). The attention axes must be inner axes of the inputs, neither the batch nor the features.",
+                    nameof(attentionAxes));
             NumHeads = numHeads;
             KeyDim = keyDim;
             ValueDim = valueDim ?? keyDim;
             Dropout = dropout;
             UseBias = useBias;
             this.outputShape = outputShape?.ToArray();
-            AttentionAxes = attentionAxes?.ToArray();
+            givenAxes = attentionAxes?.ToArray();
+            AttentionAxes = givenAxes;
             KernelInitializer = kernelInitializer ?? "glorot_uniform";
             BiasInitializer = biasInitializer ?? "zeros";
             Seed = seed;
@@ -90,7 +106,8 @@ namespace RnnSharp.Layers
         public bool UseBias { get; }
         /// <summary>The output's shape past the time axis as given, or null (the query's last axis).</summary>
         public IReadOnlyList<int>? OutputShape => outputShape;
-        /// <summary>The attention axes as given (null: Keras's default); once built, Keras reports <c>(1,)</c>.</summary>
+        /// <summary>The attention axes as given (null: Keras's default); once built, the axes used, non-negative, as Keras
+        /// reports them (e.g. <c>(1,)</c> for rank-3 inputs, <c>(1, 2)</c> by default for rank 4).</summary>
         public IReadOnlyList<int>? AttentionAxes { get; private set; }
         /// <summary>Initializer of the kernels.</summary>
         public Initializer KernelInitializer { get; }
@@ -140,8 +157,8 @@ namespace RnnSharp.Layers
                 var init = name.EndsWith("_bias", StringComparison.Ordinal) ? BiasInitializer : KernelInitializer;
                 register_parameter(name, new TorchSharp.Modules.Parameter(init.Generate(shape)));
             }
-            // Keras's _build_attention replaces the default axes by the ones it uses.
-            AttentionAxes = new[] { 1 };
+            // Keras's _build_attention replaces the given axes by the ones it uses.
+            AttentionAxes = ResolveAxes(query.Length);
         }
 
         /// <summary>Called on one shape: the layer needs a query and a value.</summary>
@@ -189,7 +206,9 @@ namespace RnnSharp.Layers
         /// <param name="query">Query <c>(batch, T, query_dim)</c>.</param>
         /// <param name="value">Value <c>(batch, S, value_dim)</c>.</param>
         /// <param name="key">Key <c>(batch, S, key_dim)</c>; null uses the value.</param>
-        /// <param name="attentionMask">Boolean <c>(batch, T, S)</c>: false entries may not be attended to; or null.</param>
+        /// <param name="attentionMask">Boolean <c>(batch, T, S)</c>: false entries may not be attended to; or null. For inputs
+        /// of higher rank, as Keras: the scores' shape without the heads, <c>(batch, &lt;other inner axes&gt;, &lt;query
+        /// attention axes&gt;, &lt;key attention axes&gt;)</c>, or fewer leading axes (broadcast).</param>
         /// <param name="returnAttentionScores">Whether the call returns the attention weights too.</param>
         /// <param name="training">Fixes the layer's mode for this call; null follows the model's mode.</param>
         /// <param name="useCausalMask">Whether query step <c>i</c> may only attend to steps <c>j ≤ i</c>.</param>
@@ -215,9 +234,14 @@ namespace RnnSharp.Layers
             ArgumentNullException.ThrowIfNull(callArguments);
             var shapes = ComputeOutputShapes(inputShapes);
             int?[] query = inputShapes[0], value = inputShapes[1];
-            if (callArguments.GetValueOrDefault("attention_mask") is KerasTensor mask)
+            if (callArguments.GetValueOrDefault("attention_mask") is KerasTensor mask && query.Length > 3)
             {
-                var m = mask.Shape;
+                var scores = ScoresShape(query, value);
+                CheckMaskFitsScores(ExpandMask(mask.Shape.ToArray(), scores, ResolveAxes(query.Length).Length, "attention_mask"), scores, "attention_mask");
+            }
+            else if (callArguments.GetValueOrDefault("attention_mask") is KerasTensor rank3Mask)
+            {
+                var m = rank3Mask.Shape;
                 bool Fits(int? a, int? b) => a is null || b is null || a == b;
                 if (m.Count != 3 || !Fits(m[1], query[1]) || !Fits(m[2], value[1]))
                     throw new ShapeMismatchException(
@@ -225,7 +249,31 @@ namespace RnnSharp.Layers
                         $"Received: attention_mask.shape={ShapeUtils.Format(m)}");
             }
             if (callArguments.GetValueOrDefault("return_attention_scores") is not true) return shapes;
-            return new[] { shapes[0], new int?[] { query[0], NumHeads, query[1], value[1] } };
+            return new[] { shapes[0], ScoresShape(query, value) };
+        }
+
+        /// <summary>The attention scores' shape, as Keras's einsum writes them: <c>(batch, &lt;non-attention inner axes&gt;,
+        /// heads, &lt;query attention axes&gt;, &lt;key attention axes&gt;)</c>, <c>(batch, heads, T, S)</c> for rank 3.</summary>
+        private int?[] ScoresShape(int?[] query, int?[] value)
+        {
+            var axes = ResolveAxes(query.Length);
+            var inner = Enumerable.Range(1, query.Length - 2).Where(i => !axes.Contains(i));
+            return new[] { query[0] }.Concat(inner.Select(i => query[i])).Append(NumHeads)
+                .Concat(axes.Select(i => query[i])).Concat(axes.Select(i => value[i])).ToArray();
+        }
+
+        /// <summary>The attention axes for inputs of <paramref name="inputRank"/>, as Keras's <c>_build_attention</c>:
+        /// null is every inner axis; a negative axis counts from the input's end. Keras has no check of its own and
+        /// fails later (numpy's or einsum's errors) or attends over the heads: an axis off the inner ones is refused.</summary>
+        private int[] ResolveAxes(int inputRank)
+        {
+            if (givenAxes is null) return Enumerable.Range(1, inputRank - 2).ToArray();
+            var axes = givenAxes.Select(a => a < 0 ? inputRank + a : a).ToArray();
+            if (axes.Any(a => a < 1 || a > inputRank - 2) || axes.Distinct().Count() != axes.Length)
+                throw new ArgumentException(
+                    $"MultiHeadAttention layer \"{Name}\": invalid `attention_axes`: ({string.Join(", ", givenAxes)}) for inputs of rank {inputRank}. " +
+                    $"The attention axes must be distinct inner axes, between 1 and {inputRank - 2} (or {2 - inputRank} and -2).", "attentionAxes");
+            return axes;
         }
 
         /// <summary>
@@ -239,7 +287,9 @@ namespace RnnSharp.Layers
         /// <param name="query">Query <c>(batch, T, query_dim)</c>.</param>
         /// <param name="value">Value <c>(batch, S, value_dim)</c>.</param>
         /// <param name="key">Key <c>(batch, S, key_dim)</c>; null uses the value.</param>
-        /// <param name="attentionMask">Boolean <c>(batch, T, S)</c>: false entries may not be attended to; or null.</param>
+        /// <param name="attentionMask">Boolean <c>(batch, T, S)</c>: false entries may not be attended to; or null. For inputs
+        /// of higher rank, as Keras: the scores' shape without the heads, <c>(batch, &lt;other inner axes&gt;, &lt;query
+        /// attention axes&gt;, &lt;key attention axes&gt;)</c>, or fewer leading axes (broadcast).</param>
         /// <param name="returnAttentionScores">Whether to return the attention weights too.</param>
         /// <param name="training">Training mode: enables dropout.</param>
         /// <param name="useCausalMask">Whether query step <c>i</c> may only attend to steps <c>j ≤ i</c>.</param>
@@ -265,6 +315,8 @@ namespace RnnSharp.Layers
             ValidateShapes(shapes);
             CheckBuiltDims(shapes);
             key ??= value;
+            // Rank 3 has one possible attention axis, the time axis: the fused kernel's case.
+            if (query.dim() != 3) return AttendEinsum(query, value, key, attentionMask, returnScores, training, causal, queryMask, valueMask, keyMask);
             long t = query.shape[1], s = value.shape[1];
             // Keras 3's _compute_attention_mask: [B,T,1] & [B,1,S] & [B,1,S] & causal [1,T,S] & attention_mask [B,T,S].
             Tensor? mask = null;
@@ -298,6 +350,7 @@ namespace RnnSharp.Layers
                 // Fused kernel; an additive -1e9 mask rather than a boolean one, so a fully masked row stays finite.
                 var bias = headMask is null ? null : where(headMask, zeros(1, dtype: q.dtype, device: q.device), full(1, -1e9, dtype: q.dtype, device: q.device));
                 attended = nn.functional.scaled_dot_product_attention(q, k, v, bias, 0.0, causalOnly);
+                LastPath = AttentionPath.Fused;
                 // Keras 3's softmax zeroes a fully masked row's weights, so its attention is zero.
                 if (headMask is not null) attended = attended * headMask.any(-1, keepdim: true).to_type(attended.dtype);
             }
@@ -308,14 +361,8 @@ namespace RnnSharp.Layers
                 if (headMask is not null) scores = where(headMask, scores, full(1, -1e9, dtype: scores.dtype, device: scores.device));
                 weights = scores.softmax(-1);
                 if (headMask is not null) weights = where(headMask, weights, zeros(1, dtype: weights.dtype, device: weights.device));
-                var used = weights;
-                if (dropping)
-                {
-                    if (Seed is int seed && generator is null) generator = new Generator((ulong)seed, weights.device);
-                    using var keep = bernoulli(full(weights.shape, 1.0 - Dropout, dtype: weights.dtype, device: weights.device), generator);
-                    used = weights * keep / (1.0 - Dropout);
-                }
-                attended = matmul(used, v);
+                attended = matmul(dropping ? DropWeights(weights) : weights, v);
+                LastPath = AttentionPath.Plain;
             }
             // Back to (B, T, heads, value_dim), then "abcd,cde->abe".
             attended = attended.transpose(1, 2);
@@ -325,9 +372,120 @@ namespace RnnSharp.Layers
             return returnScores ? new LayerOutput(output, weights!) : new LayerOutput(output);
         }
 
+        // Keras's Dropout on the attention weights, seeded by `seed` when given.
+        private Tensor DropWeights(Tensor weights)
+        {
+            if (Seed is int seed && generator is null) generator = new Generator((ulong)seed, weights.device);
+            using var keep = bernoulli(full(weights.shape, 1.0 - Dropout, dtype: weights.dtype, device: weights.device), generator);
+            return weights * keep / (1.0 - Dropout);
+        }
+
+        /// <summary>Keras's general path (<c>_compute_attention</c> without the fused kernel) for inputs of rank above 3:
+        /// the masks as <c>_compute_attention_mask</c> and <c>_masked_softmax</c> build them, the scores and the
+        /// combination by Keras's einsum equations, a softmax over the key attention axes jointly.</summary>
+        private LayerOutput AttendEinsum(Tensor query, Tensor value, Tensor key, Tensor? attentionMask, bool returnScores, bool training, bool causal,
+            Tensor? queryMask, Tensor? valueMask, Tensor? keyMask)
+        {
+            var axes = ResolveAxes((int)query.dim());
+            // Keras writes its masks for (B, T, dim) inputs and applies them unchanged: query [B, T.., 1], value and
+            // key [B, .., 1, S], causal [1, T1, S1], the attention mask ANDed in last.
+            Tensor? mask = null;
+            void And(Tensor m) => mask = mask is null ? m : BroadcastAnd(mask, m);
+            if (queryMask is not null) And(queryMask.to_type(ScalarType.Bool).unsqueeze(-1));
+            if (valueMask is not null) And(valueMask.to_type(ScalarType.Bool).unsqueeze(-2));
+            if (keyMask is not null) And(keyMask.to_type(ScalarType.Bool).unsqueeze(-2));
+            if (causal) And(ones(query.shape[1], value.shape[1], dtype: ScalarType.Bool, device: query.device).tril().unsqueeze(0));
+            if (attentionMask is not null)
+            {
+                var given = attentionMask.to_type(ScalarType.Bool);
+                mask = mask is null ? given : BroadcastAnd(given, mask);
+            }
+            int rank = (int)query.dim() + 1;
+            var (dotEquation, combineEquation) = AttentionEquations(rank, axes);
+            var q = Project(query, "query") * (1.0 / Math.Sqrt(KeyDim));
+            var k = Project(key, "key");
+            var v = Project(value, "value");
+            var scores = einsum(dotEquation, k, q);
+            if (mask is not null)
+            {
+                // Keras's _masked_softmax: the mask gains axes just before the attention axes (heads, other inner axes).
+                ExpandMask(ShapeUtils.Of(mask), ShapeUtils.Of(scores), axes.Length, "mask");
+                while (mask.dim() < scores.dim()) mask = mask.unsqueeze(-2 * axes.Length - 1);
+                CheckMaskFitsScores(ShapeUtils.Of(mask), ShapeUtils.Of(scores), "mask");
+                scores = where(mask, scores, full(1, -1e9, dtype: scores.dtype, device: scores.device));
+            }
+            // Softmax over the key attention axes jointly (Keras's Softmax(axis=norm_axes)).
+            int start = (int)scores.dim() - axes.Length;
+            var weights = scores.flatten(start).softmax(-1).reshape(scores.shape);
+            if (mask is not null) weights = where(mask, weights, zeros(1, dtype: weights.dtype, device: weights.device));
+            bool dropping = training && Dropout > 0;
+            var attended = einsum(combineEquation, dropping ? DropWeights(weights) : weights, v);
+            LastPath = AttentionPath.Einsum;
+            // (B, T.., heads, value_dim) -> (B, T.., outputShape).
+            var output = tensordot(attended, get_parameter("attention_output_kernel")!, new long[] { rank - 2, rank - 1 }, new long[] { 0, 1 });
+            if (UseBias) output = output + get_parameter("attention_output_bias")!;
+            return returnScores ? new LayerOutput(output, weights) : new LayerOutput(output);
+        }
+
+        /// <summary>Keras's <c>_build_attention_equation</c> for projected tensors of <paramref name="rank"/>
+        /// <c>(B, inner.., heads, channels)</c>: the query-key product <c>source,target-&gt;product</c> and the combination
+        /// <c>product,source-&gt;target</c>, the product laid out as (batch-like axes with heads, query attention axes,
+        /// key attention axes).</summary>
+        internal static (string Dot, string Combine) AttentionEquations(int rank, IReadOnlyList<int> axes)
+        {
+            static char Letter(int i) => (char)('a' + i);
+            var target = Enumerable.Range(0, rank).Select(Letter).ToArray();
+            var batchDims = Enumerable.Range(0, rank - 1).Where(i => !axes.Contains(i)).ToArray();
+            var source = new char[rank];
+            int next = rank;
+            for (int i = 0; i < rank; i++) source[i] = batchDims.Contains(i) || i == rank - 1 ? target[i] : Letter(next++);
+            var product = new string(batchDims.Select(i => target[i]).Concat(axes.Select(i => target[i])).Concat(axes.Select(i => source[i])).ToArray());
+            string src = new(source), tgt = new(target);
+            return ($"{src},{tgt}->{product}", $"{product},{src}->{tgt}");
+        }
+
+        // Masks are ANDed with broadcasting, as Keras's `&`; shapes that do not broadcast fail with a shape error.
+        private Tensor BroadcastAnd(Tensor a, Tensor b)
+        {
+            long[] x = a.shape, y = b.shape;
+            for (int i = 1; i <= Math.Min(x.Length, y.Length); i++)
+            {
+                long m = x[^i], n = y[^i];
+                if (m != n && m != 1 && n != 1)
+                    throw new ShapeMismatchException(
+                        $"MultiHeadAttention layer \"{Name}\": the masks do not broadcast together (Keras combines them as for (batch, T, dim) inputs). " +
+                        $"Received shapes {ShapeUtils.Format(x)} and {ShapeUtils.Format(y)}");
+            }
+            return a.logical_and(b);
+        }
+
+        // Keras's _masked_softmax expansion of a mask's shape: axes of size 1 inserted before the attention axes.
+        private static int?[] ExpandMask(int?[] mask, int?[] scores, int axisCount, string what)
+        {
+            if (mask.Length < 2 * axisCount)
+                throw new ShapeMismatchException(
+                    $"The {what} must have the query and key attention axes last. Received: attention scores shape={ShapeUtils.Format(scores)}, {what}.shape={ShapeUtils.Format(mask)}");
+            var expanded = mask.ToList();
+            while (expanded.Count < scores.Length) expanded.Insert(expanded.Count - 2 * axisCount, 1);
+            return expanded.ToArray();
+        }
+
+        // Keras 3's Softmax check of its mask.
+        private static void CheckMaskFitsScores(int?[] mask, int?[] scores, string what)
+        {
+            bool fits = mask.Length <= scores.Length
+                && mask.Reverse().Zip(scores.Reverse(), (m, s) => m is null || s is null || m == 1 || m == s).All(x => x);
+            if (!fits)
+                throw new ShapeMismatchException(
+                    mask.Length > scores.Length
+                        ? $"The `mask` must be broadcastable to `inputs` and must not have more dimensions. Received: inputs.shape={ShapeUtils.Format(scores)}, {what}.shape={ShapeUtils.Format(mask)}"
+                        : $"The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match the corresponding input dimension. Received: inputs.shape={ShapeUtils.Format(scores)}, {what}.shape={ShapeUtils.Format(mask)}");
+        }
+
         private Tensor Project(Tensor x, string part)
         {
-            var y = tensordot(x, get_parameter(part + "_kernel")!, new long[] { 2 }, new long[] { 0 });
+            // EinsumDense "ab..c,cde->ab..de": the kernel's layout does not depend on the rank.
+            var y = tensordot(x, get_parameter(part + "_kernel")!, new long[] { x.dim() - 1 }, new long[] { 0 });
             return UseBias ? y + get_parameter(part + "_bias")! : y;
         }
 
@@ -459,10 +617,17 @@ namespace RnnSharp.Layers
             if (!value.Skip(1).Take(value.Length - 2).SequenceEqual(key.Skip(1).Take(key.Length - 2)))
                 throw new ShapeMismatchException(
                     $"All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape={ShapeUtils.Format(value)} and key_shape={ShapeUtils.Format(key)}");
-            if (query.Length != 3 || value.Length != 3 || key.Length != 3)
-                throw new NotSupportedException(
-                    $"MultiHeadAttention layer \"{Name}\": RnnSharp supports inputs of shape (batch_size, steps, features) (Keras's default attention axes). " +
+            // Keras's einsum equations are built for one rank (the value's) and need an inner axis to attend over.
+            if (query.Length < 3 || value.Length != query.Length || key.Length != query.Length)
+                throw new ShapeMismatchException(
+                    $"MultiHeadAttention layer \"{Name}\": `query`, `value` and `key` must have the same rank, at least 3 (batch_size, <inner dims>, features). " +
                     $"Received: query_shape={ShapeUtils.Format(query)}, value_shape={ShapeUtils.Format(value)}, key_shape={ShapeUtils.Format(key)}");
+            // The inner axes attention does not run over are batch-like: the query's and the value's must agree.
+            var axes = ResolveAxes(query.Length);
+            if (Enumerable.Range(1, query.Length - 2).Any(i => !axes.Contains(i) && query[i] is int a && value[i] is int b && a != b))
+                throw new ShapeMismatchException(
+                    $"MultiHeadAttention layer \"{Name}\": the axes outside attention_axes=({string.Join(", ", axes)}) must be equal in `query` and `value`. " +
+                    $"Received: query_shape={ShapeUtils.Format(query)}, value_shape={ShapeUtils.Format(value)}");
             if (query[^1] is null || value[^1] is null || key[^1] is null)
                 throw new ShapeMismatchException(
                     $"MultiHeadAttention layer \"{Name}\": the last axis of `query`, `value` and `key` must be known. " +
@@ -473,7 +638,7 @@ namespace RnnSharp.Layers
         private void CheckBuiltDims(IReadOnlyList<int?[]> shapes)
         {
             int?[] query = shapes[0], value = shapes[1], key = shapes.Count > 2 ? shapes[2] : value;
-            if (query[^1] != QueryShape[^1] || value[^1] != ValueShape[^1] || key[^1] != KeyShape[^1])
+            if (query.Length != QueryShape.Length || query[^1] != QueryShape[^1] || value[^1] != ValueShape[^1] || key[^1] != KeyShape[^1])
                 throw new ShapeMismatchException(
                     $"MultiHeadAttention layer \"{Name}\" was built for query_shape={ShapeUtils.Format(QueryShape)}, value_shape={ShapeUtils.Format(ValueShape)}, " +
                     $"key_shape={ShapeUtils.Format(KeyShape)}; received query_shape={ShapeUtils.Format(query)}, value_shape={ShapeUtils.Format(value)}, key_shape={ShapeUtils.Format(key)}");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace RnnSharp.Tests.Layers.Attention
@@ -93,6 +94,88 @@ namespace RnnSharp.Tests.Layers.Attention
                 }
             }
             return (output, scores);
+        }
+
+        /// <summary>
+        /// Multi-head attention for inputs of any rank (Keras's <c>MultiHeadAttention</c> with <c>attention_axes</c>):
+        /// inputs flat row-major of shapes <c>(B, d1..dn, features)</c>. The inner axes not in <paramref name="axes"/>
+        /// are batch-like (the query's and the value's agree on them); for each batch, each index of those axes and each
+        /// head, every query position over the attention axes (taken in the order of <paramref name="axes"/>) scores every
+        /// value position over them by <c>q·k / √keyDim</c>, one softmax over all value positions together, masked as in
+        /// <see cref="MultiHead"/> by <paramref name="allowed"/>(b, query inner index, value inner index). Returns the
+        /// output <c>(B, d1..dn, outDim)</c> and the weights laid out <c>(B, other inner axes.., heads, query attention
+        /// axes.., value attention axes..)</c>, both flat.
+        /// </summary>
+        public static (double[] Output, double[] Scores) MultiHeadNd(
+            double[] query, int[] queryShape, double[] value, int[] valueShape, double[] key, int[] keyShape, int[] axes,
+            int heads, int keyDim, int valueDim, int outDim,
+            float[] wq, float[]? bq, float[] wk, float[]? bk, float[] wv, float[]? bv, float[] wo, float[]? bo,
+            Func<int, int[], int[], bool>? allowed = null)
+        {
+            int batch = queryShape[0], inner = queryShape.Length - 2;
+            int dq = queryShape[^1], dv = valueShape[^1], dk = keyShape[^1];
+            var others = Enumerable.Range(1, inner).Where(a => !axes.Contains(a)).ToArray();
+            var otherIndices = Indices(others.Select(a => queryShape[a]).ToArray());
+            var queryPositions = Indices(axes.Select(a => queryShape[a]).ToArray());
+            var valuePositions = Indices(axes.Select(a => valueShape[a]).ToArray());
+            // The inner index of a position: the other axes from `other`, the attention axes from `position`.
+            int[] Inner(int[] other, int[] position)
+            {
+                var index = new int[inner];
+                for (int i = 0; i < others.Length; i++) index[others[i] - 1] = other[i];
+                for (int i = 0; i < axes.Length; i++) index[axes[i] - 1] = position[i];
+                return index;
+            }
+            double[] Vector(double[] x, int[] shape, int b, int[] index)
+            {
+                int offset = b;
+                for (int i = 0; i < inner; i++) offset = offset * shape[i + 1] + index[i];
+                return x.Skip(offset * shape[^1]).Take(shape[^1]).ToArray();
+            }
+            double[] Proj(double[] x, float[] w, float[]? bias, int inDim, int h, int size)
+                => Enumerable.Range(0, size).Select(e => Enumerable.Range(0, inDim).Sum(c => x[c] * w[(c * heads + h) * size + e]) + (bias?[h * size + e] ?? 0)).ToArray();
+            int outputOffset(int b, int[] index)
+            {
+                int offset = b;
+                for (int i = 0; i < inner; i++) offset = offset * queryShape[i + 1] + index[i];
+                return offset * outDim;
+            }
+            var output = new double[queryShape[..^1].Aggregate(1, (a, d) => a * d) * outDim];
+            var scores = new List<double>();
+            for (int b = 0; b < batch; b++)
+            {
+                foreach (var index in Indices(queryShape[1..^1]))
+                    for (int o = 0; o < outDim; o++) output[outputOffset(b, index) + o] = bo?[o] ?? 0;
+                foreach (var other in otherIndices)
+                    for (int h = 0; h < heads; h++)
+                    {
+                        var ks = valuePositions.Select(p => Proj(Vector(key, keyShape, b, Inner(other, p)), wk, bk, dk, h, keyDim)).ToArray();
+                        var vs = valuePositions.Select(p => Proj(Vector(value, valueShape, b, Inner(other, p)), wv, bv, dv, h, valueDim)).ToArray();
+                        foreach (var qp in queryPositions)
+                        {
+                            var qi = Inner(other, qp);
+                            var qv = Proj(Vector(query, queryShape, b, qi), wq, bq, dq, h, keyDim);
+                            var mask = valuePositions.Select(p => allowed?.Invoke(b, qi, Inner(other, p)) ?? true).ToArray();
+                            var sc = ks.Select((kv, j) => mask[j] ? Dot(qv, kv) / Math.Sqrt(keyDim) : -1e9).ToArray();
+                            var w = Softmax(sc).Select((x, j) => mask[j] ? x : 0).ToArray();
+                            scores.AddRange(w);
+                            for (int e = 0; e < valueDim; e++)
+                            {
+                                double a = Enumerable.Range(0, w.Length).Sum(j => w[j] * vs[j][e]);
+                                for (int o = 0; o < outDim; o++) output[outputOffset(b, qi) + o] += a * wo[(h * valueDim + e) * outDim + o];
+                            }
+                        }
+                    }
+            }
+            return (output, scores.ToArray());
+        }
+
+        /// <summary>Every index of an array of <paramref name="dims"/>, in row-major order.</summary>
+        public static int[][] Indices(int[] dims)
+        {
+            IEnumerable<int[]> all = new[] { Array.Empty<int>() };
+            foreach (int d in dims) all = all.SelectMany(prefix => Enumerable.Range(0, d).Select(i => prefix.Append(i).ToArray()));
+            return all.ToArray();
         }
 
         public static double[] Flat(double[][][] x) => x.SelectMany(r => r.SelectMany(c => c)).ToArray();

@@ -51,7 +51,10 @@ namespace RnnSharp.Tests.Layers.Attention
             var fused = layer.Call(T(q), T(v), T(k));
             Assert.Equal(new long[] { 2, 3, 4 }, fused.Output.shape);
             TestTensors.AssertClose(Flat(expected), fused.Output, Tolerance, "fused");
+            // Rank 3 with the default axes stays on the fused kernel.
+            Assert.Equal(MultiHeadAttention.AttentionPath.Fused, layer.LastPath);
             var plain = layer.Call(T(q), T(v), T(k), null, returnAttentionScores: true);
+            Assert.Equal(MultiHeadAttention.AttentionPath.Plain, layer.LastPath);
             TestTensors.AssertClose(Flat(expected), plain.Output, Tolerance, "plain");
             Assert.Equal(new long[] { 2, Heads, 3, 5 }, plain[1].shape);
             TestTensors.AssertClose(Flat(scores), plain[1], Tolerance, "scores");
@@ -187,7 +190,9 @@ namespace RnnSharp.Tests.Layers.Attention
             var e = Assert.Throws<ShapeMismatchException>(() => layer.Call(zeros(2, 3, 4), zeros(2, 5, 4), zeros(2, 6, 4), null));
             Assert.Equal("All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape=(2, 5, 4) and key_shape=(2, 6, 4)", e.Message);
             Assert.Contains("mha_err", Assert.Throws<ArgumentException>(() => layer.Call(zeros(2, 3, 4))).Message);
-            Assert.Throws<NotSupportedException>(() => new MultiHeadAttention(2, 3, attentionAxes: new[] { 1, 2 }));
+            // Axis 2 is the features of a rank-3 input: refused when the layer is built.
+            var badAxes = new MultiHeadAttention(2, 3, attentionAxes: new[] { 1, 2 });
+            Assert.Contains("attention_axes", Assert.Throws<ArgumentException>(() => badAxes.Call(zeros(2, 3, 4), zeros(2, 5, 4))).Message);
             Assert.Contains("num_heads=0", Assert.Throws<ArgumentException>(() => new MultiHeadAttention(0, 3)).Message);
             var built = new MultiHeadAttention(2, 3);
             built.Call(zeros(2, 3, 4), zeros(2, 5, 4), null, null);
@@ -307,6 +312,239 @@ namespace RnnSharp.Tests.Layers.Attention
             kwargs.Remove("use_causal_mask");
             kwargs["no_such_argument"] = true;
             Assert.Contains("no_such_argument", Assert.Throws<ArgumentException>(() => Model.FromJson(json.ToJsonString())).Message);
+        }
+            // ---- Inputs of rank above 3 and chosen attention axes (Keras's einsum path). ----
+
+        private static Tensor T(double[] x, params int[] shape) => tensor(x.Select(v => (float)v).ToArray(), shape.Select(d => (long)d).ToArray());
+
+        private static int Size(int[] shape) => shape.Aggregate(1, (a, d) => a * d);
+
+        private static int?[] Unbatched(int[] shape) => new int?[] { null }.Concat(shape.Skip(1).Select(d => (int?)d)).ToArray();
+
+        // A layer with the given axes built for the shapes, random weights (biases included).
+        private static (MultiHeadAttention Layer, float[][] W) BuiltNd(Random rng, int[]? axes, int[] q, int[] v, int[]? k = null, string? name = null)
+        {
+            var layer = new MultiHeadAttention(Heads, KeyDim, ValueDim, attentionAxes: axes, name: name);
+            layer.Build(k is null ? new[] { Unbatched(q), Unbatched(v) } : new[] { Unbatched(q), Unbatched(v), Unbatched(k) });
+            var weights = layer.Weights.Select(w => TestTensors.Random1(rng, (int)w.Count, 0.8).Select(x => (float)x).ToArray()).ToArray();
+            layer.SetWeights(weights.Select((w, i) => tensor(w, layer.Weights[i].Shape.ToArray())).ToArray());
+            return (layer, weights);
+        }
+
+        private static (double[] Output, double[] Scores) ReferenceNd(float[][] w, double[] q, int[] qs, double[] v, int[] vs, double[] k, int[] ks, int[] axes,
+            Func<int, int[], int[], bool>? allowed = null)
+            => MultiHeadNd(q, qs, v, vs, k, ks, axes, Heads, KeyDim, ValueDim, qs[^1], w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], allowed);
+
+        [Fact]
+        public void Rank4DefaultAxesAttendOverBothInnerAxesJointly()
+        {
+            var rng = new Random(31);
+            int[] qs = { 2, 2, 3, 4 }, vs = { 2, 3, 2, 5 }, ks = { 2, 3, 2, 3 };
+            var (layer, w) = BuiltNd(rng, null, qs, vs, ks);
+            // Keras's _build_attention: every inner axis, reported once built.
+            Assert.Equal(new[] { 1, 2 }, layer.AttentionAxes);
+            // The kernels keep Keras's layout whatever the rank.
+            Assert.Equal(new[] { "4,2,3", "2,3", "3,2,3", "2,3", "5,2,2", "2,2", "2,2,4", "4" }, layer.Weights.Select(x => string.Join(",", x.Shape)));
+            double[] q = TestTensors.Random1(rng, Size(qs), 1.0), v = TestTensors.Random1(rng, Size(vs), 1.0), k = TestTensors.Random1(rng, Size(ks), 1.0);
+            var (expected, scores) = ReferenceNd(w, q, qs, v, vs, k, ks, new[] { 1, 2 });
+            var y = layer.Call(T(q, qs), T(v, vs), T(k, ks));
+            Assert.Equal(MultiHeadAttention.AttentionPath.Einsum, layer.LastPath);
+            Assert.Equal(new long[] { 2, 2, 3, 4 }, y.Output.shape);
+            TestTensors.AssertClose(expected, y.Output, Tolerance, "rank-4 output");
+            var withScores = layer.Call(T(q, qs), T(v, vs), T(k, ks), null, returnAttentionScores: true);
+            // (batch, heads, T1, T2, S1, S2), normalized over (S1, S2) together.
+            Assert.Equal(new long[] { 2, Heads, 2, 3, 3, 2 }, withScores[1].shape);
+            TestTensors.AssertClose(scores, withScores[1], Tolerance, "rank-4 scores");
+            TestTensors.AssertClose(Enumerable.Repeat(1.0, 2 * Heads * 6).ToArray(), withScores[1].sum(new long[] { -2, -1 }), 1e-5, "joint softmax");
+            TestTensors.AssertClose(expected, withScores.Output, Tolerance, "rank-4 output with scores");
+        }
+
+        public static TheoryData<int[], int[], int[], int[], int[]> ChosenAxes => new()
+        {
+            // axes given, axes used, query, value shapes, scores shape
+            { new[] { 2 }, new[] { 2 }, new[] { 2, 3, 4, 4 }, new[] { 2, 3, 5, 6 }, new[] { 2, 3, Heads, 4, 5 } },
+            { new[] { -2 }, new[] { 2 }, new[] { 2, 3, 4, 4 }, new[] { 2, 3, 5, 6 }, new[] { 2, 3, Heads, 4, 5 } },
+            { new[] { 1 }, new[] { 1 }, new[] { 2, 3, 4, 4 }, new[] { 2, 5, 4, 6 }, new[] { 2, 4, Heads, 3, 5 } },
+            { new[] { -3 }, new[] { 1 }, new[] { 2, 3, 4, 4 }, new[] { 2, 5, 4, 6 }, new[] { 2, 4, Heads, 3, 5 } },
+            // Axes in the order given: scores (batch, heads, T2, T1, S2, S1).
+            { new[] { 2, 1 }, new[] { 2, 1 }, new[] { 2, 2, 3, 4 }, new[] { 2, 3, 2, 6 }, new[] { 2, Heads, 3, 2, 2, 3 } },
+            // Rank 5, one axis: the other two inner axes are batch-like.
+            { new[] { 2 }, new[] { 2 }, new[] { 2, 2, 3, 2, 4 }, new[] { 2, 2, 4, 2, 6 }, new[] { 2, 2, 2, Heads, 3, 4 } },
+        };
+
+        [Theory]
+        [MemberData(nameof(ChosenAxes))]
+        public void ChosenAttentionAxesMatchTheReference(int[] given, int[] used, int[] qs, int[] vs, int[] scoresShape)
+        {
+            var rng = new Random(32);
+            var (layer, w) = BuiltNd(rng, given, qs, vs);
+            Assert.Equal(used, layer.AttentionAxes);
+            double[] q = TestTensors.Random1(rng, Size(qs), 1.0), v = TestTensors.Random1(rng, Size(vs), 1.0);
+            var (expected, scores) = ReferenceNd(w, q, qs, v, vs, v, vs, used);
+            var y = layer.Call(T(q, qs), T(v, vs), null, null, returnAttentionScores: true);
+            Assert.Equal(qs.Select(d => (long)d), y.Output.shape);
+            TestTensors.AssertClose(expected, y.Output, Tolerance, "output");
+            Assert.Equal(scoresShape.Select(d => (long)d), y[1].shape);
+            TestTensors.AssertClose(scores, y[1], Tolerance, "scores");
+            TestTensors.AssertClose(expected, layer.Call(T(q, qs), T(v, vs)).Output, Tolerance, "without scores");
+            // The symbolic shapes agree with the computed ones.
+            var shapes = layer.ComputeOutputShapes(new[] { Unbatched(qs), Unbatched(vs) }, new Dictionary<string, object?> { ["return_attention_scores"] = true });
+            Assert.Equal(Unbatched(qs), shapes[0]);
+            Assert.Equal(Unbatched(scoresShape), shapes[1]);
+        }
+
+        [Fact]
+        public void Rank4MasksOverTheLastInnerAxisCombineAsKeras()
+        {
+            // Attention over the last inner axis: Keras's masks [B, T1, T2, 1] & [B, S1, 1, S2] & attention_mask
+            // [B, T1, T2, S2] line up with the scores (B, T1, heads, T2, S2).
+            var rng = new Random(33);
+            int[] qs = { 2, 2, 3, 4 }, vs = { 2, 2, 4, 5 };
+            var (layer, w) = BuiltNd(rng, new[] { 2 }, qs, vs);
+            double[] q = TestTensors.Random1(rng, Size(qs), 1.0), v = TestTensors.Random1(rng, Size(vs), 1.0);
+            var qm = new[] { Bools("101", "111"), Bools("111", "011") };
+            var vm = new[] { Bools("1110", "1111"), Bools("1101", "0111") };
+            var am = Indices(new[] { 2, 2, 3, 4 }).Select(i => (i[0] + i[1] + i[2] + i[3]) % 5 != 0).ToArray();
+            bool Attention(int b, int t1, int t2, int s2) => am[((b * 2 + t1) * 3 + t2) * 4 + s2];
+            bool Allowed(int b, int[] t, int[] s) => qm[b][t[0]][t[1]] && vm[b][s[0]][s[1]] && Attention(b, t[0], t[1], s[1]);
+            var (expected, scores) = ReferenceNd(w, q, qs, v, vs, v, vs, new[] { 2 }, Allowed);
+            Tensor Mask(bool[][][] m) => tensor(m.SelectMany(r => r.SelectMany(c => c)).ToArray(), new long[] { m.Length, m[0].Length, m[0][0].Length });
+            var attention = tensor(am, new long[] { 2, 2, 3, 4 });
+            var y = layer.Call(T(q, qs), T(v, vs), null, attention, returnAttentionScores: true, queryMask: Mask(qm), valueMask: Mask(vm));
+            TestTensors.AssertClose(expected, y.Output, Tolerance, "masked output");
+            TestTensors.AssertClose(scores, y[1], Tolerance, "masked scores");
+            // A masked query position attends to nothing: its output is the output bias alone.
+            TestTensors.AssertClose(w[7].Select(x => (double)x).ToArray(), y.Output[0, 0, 1], 1e-6, "masked query position");
+            // A lower-rank attention mask (B, T2, S2) is broadcast over T1, as Keras expands it.
+            var small = Indices(new[] { 2, 3, 4 }).Select(i => (i[0] + 2 * i[1] + i[2]) % 3 != 0).ToArray();
+            var (expectedSmall, _) = ReferenceNd(w, q, qs, v, vs, v, vs, new[] { 2 }, (b, t, s) => small[(b * 3 + t[1]) * 4 + s[1]]);
+            TestTensors.AssertClose(expectedSmall, layer.Call(T(q, qs), T(v, vs), null, tensor(small, new long[] { 2, 3, 4 })).Output, Tolerance, "broadcast attention mask");
+        }
+
+        [Fact]
+        public void Rank4MasksThatDoNotLineUpFailAsInKeras()
+        {
+            var rng = new Random(34);
+            int[] qs = { 2, 2, 3, 4 }, vs = { 2, 3, 2, 4 };
+            var (layer, _) = BuiltNd(rng, null, qs, vs, name: "mha_nd_mask");
+            Tensor q = T(TestTensors.Random1(rng, Size(qs)), qs), v = T(TestTensors.Random1(rng, Size(vs)), vs);
+            // The query's mask (B, T1, T2, 1), expanded to (B, 1, 1, T1, T2, 1), does not fit the scores (B, heads, T1, T2, S1, S2).
+            var e = Assert.Throws<ShapeMismatchException>(() => layer.Call(q, v, null, null, queryMask: ones(2, 2, 3, dtype: ScalarType.Bool)));
+            Assert.Contains("must be broadcastable", e.Message);
+            // Keras's causal mask (1, T1, S1) is for (batch, T, dim) inputs: it cannot be expanded for two attention axes...
+            Assert.Throws<ShapeMismatchException>(() => layer.Call(q, v, null, null, useCausalMask: true));
+            // ...nor fit attention over axis 2 when T1 differs from T2.
+            var (single, _) = BuiltNd(rng, new[] { 2 }, qs, new[] { 2, 2, 4, 4 });
+            Assert.Throws<ShapeMismatchException>(() => single.Call(q, T(TestTensors.Random1(rng, 64), 2, 2, 4, 4), null, null, useCausalMask: true));
+            // An attention mask whose axes do not fit the scores.
+            Assert.Throws<ShapeMismatchException>(() => layer.Call(q, v, null, ones(new long[] { 2, 2, 3, 2, 3 }, dtype: ScalarType.Bool)));
+        }
+
+        [Fact]
+        public void InvalidAxesAndRanksAreRefused()
+        {
+            Assert.Throws<ArgumentException>(() => new MultiHeadAttention(2, 3, attentionAxes: new[] { 0 }));
+            Assert.Throws<ArgumentException>(() => new MultiHeadAttention(2, 3, attentionAxes: Array.Empty<int>()));
+            foreach (var axes in new[] { new[] { 3 }, new[] { -1 }, new[] { -4 }, new[] { 1, 1 }, new[] { 2, -2 } })
+            {
+                var layer = new MultiHeadAttention(2, 3, attentionAxes: axes, name: "mha_axes");
+                var e = Assert.Throws<ArgumentException>(() => layer.Call(zeros(2, 3, 4, 5), zeros(2, 3, 4, 5)));
+                Assert.Contains("attention_axes", e.Message);
+            }
+            // The query and the value have one rank; the batch-like axes agree.
+            Assert.Throws<ShapeMismatchException>(() => new MultiHeadAttention(2, 3).Call(zeros(2, 3, 4, 5), zeros(2, 3, 5)));
+            Assert.Throws<ShapeMismatchException>(() => new MultiHeadAttention(2, 3, attentionAxes: new[] { 2 }).Call(zeros(2, 3, 4, 5), zeros(2, 2, 4, 5)));
+            // Built for rank 4, called on rank 3.
+            var built = new MultiHeadAttention(2, 3);
+            built.Call(zeros(2, 3, 4, 5), zeros(2, 3, 4, 5));
+            Assert.Throws<ShapeMismatchException>(() => built.Call(zeros(2, 3, 5), zeros(2, 3, 5)));
+            // Rank 3 with the time axis given stays fused.
+            var rank3 = new MultiHeadAttention(2, 3, attentionAxes: new[] { -2 });
+            rank3.Call(zeros(2, 3, 4), zeros(2, 5, 4));
+            Assert.Equal(MultiHeadAttention.AttentionPath.Fused, rank3.LastPath);
+            Assert.Equal(new[] { 1 }, rank3.AttentionAxes);
+        }
+
+        [Fact]
+        public void Rank4InAFunctionalModel()
+        {
+            Backend.ClearSession();
+            var query = Keras.Input(new int?[] { 2, 3, 4 });
+            var value = Keras.Input(new int?[] { 3, 2, 5 });
+            var mha = new MultiHeadAttention(Heads, KeyDim, ValueDim);
+            var (output, scores) = mha.Call(query, value, returnAttentionScores: true);
+            Assert.Equal(new int?[] { null, 2, 3, 4 }, output.Shape.ToArray());
+            Assert.Equal(new int?[] { null, Heads, 2, 3, 3, 2 }, scores.Shape.ToArray());
+            var single = new MultiHeadAttention(Heads, KeyDim, ValueDim, attentionAxes: new[] { 2 }, outputShape: new[] { 6 });
+            var other = Keras.Input(new int?[] { 2, 5, 5 });
+            var (output2, scores2) = single.Call(query, other, returnAttentionScores: true);
+            Assert.Equal(new int?[] { null, 2, 3, 6 }, output2.Shape.ToArray());
+            Assert.Equal(new int?[] { null, 2, Heads, 3, 5 }, scores2.Shape.ToArray());
+            using var model = new Model(new[] { query, value, other }, new[] { output, scores, output2 });
+            var rng = new Random(35);
+            var x = new[] { T(TestTensors.Random1(rng, 48), 2, 2, 3, 4), T(TestTensors.Random1(rng, 60), 2, 3, 2, 5), T(TestTensors.Random1(rng, 100), 2, 2, 5, 5) };
+            var y = model.Call(x);
+            var direct = mha.Call(x[0], x[1], returnAttentionScores: true);
+            Assert.True(TestTensors.Same(direct.Output, y[0]));
+            Assert.True(TestTensors.Same(direct[1], y[1]));
+            Assert.True(TestTensors.Same(single.Call(x[0], x[2]).Output, y[2]));
+            // The model's config round trip keeps the axes and the rank.
+            using var back = Model.FromJson(model.ToJson());
+            back.SetWeights(model.GetWeights());
+            var z = back.Call(x);
+            for (int i = 0; i < 3; i++) Assert.True(TestTensors.Same(y[i], z[i]));
+        }
+
+        [Fact]
+        public void Rank4ConfigRoundTrip()
+        {
+            Backend.ClearSession();
+            var rng = new Random(36);
+            var layer = new MultiHeadAttention(Heads, KeyDim, ValueDim, attentionAxes: new[] { -2 });
+            Assert.Equal(new[] { -2 }, layer.GetConfig()["attention_axes"]);
+            int[] qs = { 2, 3, 4, 4 }, vs = { 2, 3, 5, 6 };
+            layer.Build(new[] { Unbatched(qs), Unbatched(vs) });
+            var config = layer.GetConfig();
+            // Keras writes the axes it resolved once built.
+            Assert.Equal(new[] { 2 }, config["attention_axes"]);
+            Assert.Equal(new[] { 2 }, layer.GetKeras3Config()["attention_axes"]);
+            Assert.Equal(new int?[] { null, 3, 4, 4 }, config["query_shape"]);
+            var json = System.Text.Json.JsonSerializer.Serialize(config);
+            var copy = Assert.IsType<MultiHeadAttention>(Layer.FromConfig("MultiHeadAttention", (IReadOnlyDictionary<string, object?>)RnnSharp.Saving.ConfigJson.Parse(json)!));
+            Assert.True(copy.Built);
+            Assert.Equal(json, System.Text.Json.JsonSerializer.Serialize(copy.GetConfig()));
+            Assert.Equal(layer.CountParams(), copy.CountParams());
+            copy.SetWeights(layer.GetWeights());
+            Tensor q = T(TestTensors.Random1(rng, Size(qs)), qs), v = T(TestTensors.Random1(rng, Size(vs)), vs);
+            Assert.True(TestTensors.Same(layer.Call(q, v).Output, copy.Call(q, v).Output));
+            // The same feature sizes give the same parameters as for rank 3.
+            var rank3 = new MultiHeadAttention(Heads, KeyDim, ValueDim);
+            rank3.Build(new[] { new int?[] { null, 4, 4 }, new int?[] { null, 5, 6 } });
+            Assert.Equal(rank3.CountParams(), layer.CountParams());
+        }
+
+        [Fact]
+        public void Rank4DropoutIsSeededAndTrainsOnlyInTraining()
+        {
+            var rng = new Random(37);
+            int[] qs = { 2, 2, 3, 4 };
+            Tensor x = T(TestTensors.Random1(rng, Size(qs)), qs);
+            MultiHeadAttention Make()
+            {
+                var l = new MultiHeadAttention(Heads, KeyDim, ValueDim, dropout: 0.5, seed: 7);
+                l.Build(new[] { Unbatched(qs), Unbatched(qs) });
+                return l;
+            }
+            var a = Make();
+            var b = Make();
+            b.SetWeights(a.GetWeights());
+            var inference = a.Call(x, x, null, null, returnAttentionScores: true);
+            var trained = a.Call(x, x, null, null, returnAttentionScores: true, training: true);
+            Assert.False(TestTensors.Same(inference.Output, trained.Output));
+            // The returned scores are taken before dropout.
+            Assert.True(TestTensors.Same(inference[1], trained[1]));
+            b.Call(x, x, null, null, returnAttentionScores: true);
+            Assert.True(TestTensors.Same(trained.Output, b.Call(x, x, null, null, training: true).Output));
         }
     }
 }
