@@ -159,8 +159,9 @@ namespace RnnSharp.Saving
                 ["name"] = model.Name,
                 ["trainable"] = model.Trainable,
                 ["layers"] = layers,
-                ["input_layers"] = graph.Inputs.Select(t => (object?)History(t)).ToList(),
-                ["output_layers"] = graph.Outputs.Select(t => (object?)History(t)).ToList(),
+                // Keras 3 maps its inputs' structure: a model of one input (output) writes the single entry.
+                ["input_layers"] = graph.Inputs.Count == 1 ? History(graph.Inputs[0]) : graph.Inputs.Select(t => (object?)History(t)).ToList(),
+                ["output_layers"] = graph.Outputs.Count == 1 ? History(graph.Outputs[0]) : graph.Outputs.Select(t => (object?)History(t)).ToList(),
             };
         }
     }

@@ -177,6 +177,10 @@ namespace RnnSharp.Tests.Saving
             var layer3 = ((List<object?>)((Dictionary<string, object?>)keras3["config"]!)["layers"]!).Cast<Dictionary<string, object?>>().Single(l => (string?)l["name"] == "mha");
             var args = (List<object?>)((Dictionary<string, object?>)((List<object?>)layer3["inbound_nodes"]!)[0]!)["args"]!;
             Assert.Equal(2, args.Count);
+            // Several inputs are listed; the single output is written as one entry, as Keras 3 maps a single tensor.
+            var config3 = (Dictionary<string, object?>)keras3["config"]!;
+            Assert.Equal(2, ((List<object?>)config3["input_layers"]!).Count);
+            Assert.Equal(new object?[] { "mha", 0L, 0L }, (List<object?>)config3["output_layers"]!);
             Assert.All(args, a => Assert.Equal("__keras_tensor__", ((Dictionary<string, object?>)a!)["class_name"]));
 
             var q = randn(2, 3, 4);
