@@ -22,15 +22,8 @@ namespace RnnSharp
         public static Dictionary<string, object?> Write(Model model)
         {
             var graph = model.Graph;
-            // Keras numbers each layer's nodes within this model; a nested model's own first node is not written.
-            var conversion = new Dictionary<Node, int>();
-            foreach (var layer in graph.Layers)
-            {
-                int kept = SkipsFirstNode(layer) ? 1 : 0;
-                foreach (var node in layer.InboundNodes)
-                    if (graph.Contains(node)) conversion[node] = kept++;
-            }
-            List<object?> Ref(KerasTensor t) => new() { t.Layer.Name, conversion[t.Node], t.TensorIndex };
+            var history = History(graph);
+            List<object?> Ref(KerasTensor t) => history(t);
             var layers = new List<object?>();
             foreach (var layer in graph.Layers)
             {
@@ -38,12 +31,8 @@ namespace RnnSharp
                 foreach (var node in layer.InboundNodes)
                 {
                     if (!graph.Contains(node) || node.IsInput) continue;
-                    var kwargs = new Dictionary<string, object?>();
-                    if (node.Masks is { } masks && masks.Any(m => m is not null))
-                        kwargs["mask"] = masks.Count == 1 ? Ref(masks[0]!) : masks.Select(m => m is null ? null : (object)Ref(m)).ToList();
-                    if (node.Training is bool training) kwargs["training"] = training;
-                    // The call's further arguments, a tensor among them as tf-keras writes a keyword tensor: [layer, node, tensor].
-                    foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Ref(t) : value;
+                    // A keyword tensor as tf-keras writes one: [layer, node, tensor].
+                    var kwargs = AddCallKwargs(new Dictionary<string, object?>(), node, Ref);
                     // tf-keras writes a call of separate tensor arguments (mha(query, value)) as its first input with the
                     // others as keyword tensors.
                     if (layer.InputArgumentNames is { } names && node.InputTensors.Count > 1)
@@ -74,6 +63,32 @@ namespace RnnSharp
                 ["input_layers"] = graph.Inputs.Select(t => (object?)Ref(t)).ToList(),
                 ["output_layers"] = graph.Outputs.Select(t => (object?)Ref(t)).ToList(),
             };
+        }
+
+        /// <summary>A tensor's <c>[layer_name, node_index, tensor_index]</c> in <paramref name="graph"/>'s config, in both
+        /// Keras dialects: Keras numbers each layer's nodes within the model, and a nested model's own first node is
+        /// not written.</summary>
+        internal static Func<KerasTensor, List<object?>> History(Functional graph)
+        {
+            var conversion = new Dictionary<Node, int>();
+            foreach (var layer in graph.Layers)
+            {
+                int kept = SkipsFirstNode(layer) ? 1 : 0;
+                foreach (var node in layer.InboundNodes)
+                    if (graph.Contains(node)) conversion[node] = kept++;
+            }
+            return t => new List<object?> { t.Layer.Name, conversion[t.Node], t.TensorIndex };
+        }
+
+        /// <summary>Adds a call's keyword arguments both Keras dialects write (explicit masks, a fixed training mode,
+        /// the layer's call arguments) to <paramref name="kwargs"/>, each tensor as <paramref name="encode"/> writes it.</summary>
+        internal static Dictionary<string, object?> AddCallKwargs(Dictionary<string, object?> kwargs, Node node, Func<KerasTensor, object> encode)
+        {
+            if (node.Masks is { } masks && masks.Any(m => m is not null))
+                kwargs["mask"] = masks.Count == 1 ? encode(masks[0]!) : masks.Select(m => m is null ? null : encode(m)).ToList();
+            if (node.Training is bool training) kwargs["training"] = training;
+            foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? encode(t) : value;
+            return kwargs;
         }
 
         // A layer's config; Keras 2.0-2.2 wrote a nested Sequential's as the bare list of its layers.

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using RnnSharp.Layers;
-using RnnSharp.Ops;
 
 namespace RnnSharp.Saving
 {
@@ -50,7 +49,7 @@ namespace RnnSharp.Saving
             var config = layer switch
             {
                 Sequential sequential => SequentialConfig(sequential),
-                Model model => FunctionalConfig(model),
+                Model model => FunctionalModelConfig(model),
                 _ => layer.GetKeras3Config(),
             };
             var result = Wrap(ModuleOf(layer), layer.ClassName, config);
@@ -107,18 +106,11 @@ namespace RnnSharp.Saving
         }
 
         // Keras 3's Functional.get_config: each layer with its name and its calls as {"args", "kwargs"} nodes.
-        private static Dictionary<string, object?> FunctionalConfig(Model model)
+        private static Dictionary<string, object?> FunctionalModelConfig(Model model)
         {
             var graph = model.Graph;
-            // Keras numbers each layer's nodes within this model; a nested model's own first node is not written.
-            var conversion = new Dictionary<Node, int>();
-            foreach (var layer in graph.Layers)
-            {
-                int kept = layer is Model ? 1 : 0;
-                foreach (var node in layer.InboundNodes)
-                    if (graph.Contains(node)) conversion[node] = kept++;
-            }
-            List<object?> History(KerasTensor t) => new() { t.Layer.Name, conversion[t.Node], t.TensorIndex };
+            var history = RnnSharp.FunctionalConfig.History(graph);
+            List<object?> History(KerasTensor t) => history(t);
             Dictionary<string, object?> Tensor(KerasTensor t) => new()
             {
                 ["class_name"] = "__keras_tensor__",
@@ -139,10 +131,7 @@ namespace RnnSharp.Saving
                     object? first = node.OneInput ? Tensor(node.InputTensors[0]) : node.InputTensors.Select(t => (object?)Tensor(t)).ToList();
                     var kwargs = new Dictionary<string, object?>();
                     if (node.InitialState.Count > 0) kwargs["initial_state"] = node.InitialState.Select(t => (object?)Tensor(t)).ToList();
-                    if (node.Masks is { } masks && masks.Any(m => m is not null))
-                        kwargs["mask"] = masks.Count == 1 ? Tensor(masks[0]!) : masks.Select(m => m is null ? null : (object?)Tensor(m)).ToList();
-                    if (node.Training is bool training) kwargs["training"] = training;
-                    foreach (var (name, value) in node.CallArguments) kwargs[name] = value is KerasTensor t ? Tensor(t) : value;
+                    RnnSharp.FunctionalConfig.AddCallKwargs(kwargs, node, Tensor);
                     // A call of separate tensor arguments (mha(query, value)) has them as positional arguments.
                     var args = layer.InputArgumentNames is not null && node.InputTensors.Count > 1
                         ? node.InputTensors.Select(t => (object?)Tensor(t)).ToList()
