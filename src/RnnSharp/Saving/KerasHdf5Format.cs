@@ -125,7 +125,7 @@ namespace RnnSharp.Saving
             using var file = Open(stream, path);
             return Guard(path, () => Keras2Root(file, path) is var (group, config)
                 ? new ModelArchive(config is null ? ArchiveKind.Weights : ArchiveKind.Model, config, ReadKeras2(group, path))
-                : new ModelArchive(ArchiveKind.Weights, null, Array.Empty<SavedLayer>()));
+                : new ModelArchive(ArchiveKind.Weights, null, Array.Empty<SavedLayer>(), listsLayers: false));
         }
 
         /// <summary>

@@ -74,7 +74,7 @@ namespace RnnSharp.Saving
         public override ModelArchive Read(Stream stream, string path)
         {
             using var zip = Open(stream, path);
-            return new ModelArchive(ArchiveKind.Model, ReadText(zip, ConfigName, path), Array.Empty<SavedLayer>());
+            return new ModelArchive(ArchiveKind.Model, ReadText(zip, ConfigName, path), Array.Empty<SavedLayer>(), listsLayers: false);
         }
 
         /// <summary>The model's layers' weights from <c>model.weights.h5</c>, by layer order (Keras 3 stores no layer

@@ -14,14 +14,21 @@ namespace RnnSharp.Saving
         /// <param name="modelConfig">The architecture, <c>{"class_name": "Sequential", "config": {...}}</c> as JSON;
         /// required for <see cref="ArchiveKind.Model"/>, null for <see cref="ArchiveKind.Weights"/>.</param>
         /// <param name="layers">The layers, first to last; a writer enumerates them once, as it writes.</param>
-        public ModelArchive(ArchiveKind kind, string? modelConfig, IEnumerable<SavedLayer> layers)
+        /// <param name="listsLayers">False for a file that does not list its layers (Keras 3's): its weights are read for
+        /// the model built from it, with <see cref="SavingFormat.ReadLayers"/>, and <paramref name="layers"/> is empty.</param>
+        public ModelArchive(ArchiveKind kind, string? modelConfig, IEnumerable<SavedLayer> layers, bool listsLayers = true)
         {
             if (kind == ArchiveKind.Model && modelConfig is null)
                 throw new ArgumentException("A model archive needs the model's config.", nameof(modelConfig));
             Kind = kind;
             ModelConfig = modelConfig;
             Layers = layers ?? throw new ArgumentNullException(nameof(layers));
+            ListsLayers = listsLayers;
         }
+
+        /// <summary>Whether <see cref="Layers"/> holds the file's layers; false when they are read for a model
+        /// (<see cref="SavingFormat.ReadLayers"/>).</summary>
+        public bool ListsLayers { get; }
 
         /// <summary>Weights only, or the whole model.</summary>
         public ArchiveKind Kind { get; }

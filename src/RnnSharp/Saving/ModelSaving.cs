@@ -102,9 +102,13 @@ namespace RnnSharp.Saving
             {
                 if (!model.Built)
                     throw new ArgumentException($"Cannot load \"{path}\": its model config gives no input shape, so the model cannot be built.", nameof(path));
+                // The file is read again for a model only when it does not list its layers.
                 IReadOnlyList<SavedLayer> saved;
-                using (var stream = OpenRead(path))
-                    saved = format.ReadLayers(stream, path, model, byName: false);
+                if (archive.ListsLayers)
+                    saved = archive.Layers.ToList();
+                else
+                    using (var stream = OpenRead(path))
+                        saved = format.ReadLayers(stream, path, model, byName: false);
                 var assignments = WeightMatcher.Match(model, saved, format, path, byName: false);
                 // Keras's load_model compiles the model as it was saved (compile_config), unless told not to.
                 if (compile && root.GetValueOrDefault("compile_config") is IReadOnlyDictionary<string, object?> compileConfig)
