@@ -83,16 +83,7 @@ namespace RnnSharp.Saving
         {
             var layers = new List<object?>();
             if (model.InputShape is { } shape)
-            {
-                var input = new Dictionary<string, object?>
-                {
-                    ["batch_shape"] = shape.ToArray(),
-                    ["dtype"] = "float32",
-                    ["sparse"] = false,
-                    ["name"] = "input_layer",
-                };
-                layers.Add(Wrap("keras.layers", "InputLayer", input));
-            }
+                layers.Add(Wrap("keras.layers", "InputLayer", InputLayer.Keras3Config(shape, "float32", "input_layer")));
             layers.AddRange(model.Layers.Select(l => (object?)SerializeLayer(l)));
             var config = new Dictionary<string, object?>
             {

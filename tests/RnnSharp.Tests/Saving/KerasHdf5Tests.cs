@@ -71,6 +71,36 @@ namespace RnnSharp.Tests.Saving
                 new KerasLayer("dense", new[] { W("dense/kernel:0", DenseKernel), W("dense/bias:0", DenseBias) }),
             };
 
+            /// <summary>Writes these weights as Keras 3's <c>save_weights</c> does for the test model: every saveable's
+            /// <c>vars</c> group at its attribute path, the variables inside.</summary>
+            public void WriteKeras3(string path)
+            {
+                static (long[], float[]) A(double[][] m) => (new long[] { m.Length, m[0].Length }, m.SelectMany(r => r).Select(v => (float)v).ToArray());
+                static (long[], float[]) V(double[] v) => (new long[] { v.Length }, v.Select(x => (float)x).ToArray());
+                var variables = new Dictionary<string, (long[], float[])>
+                {
+                    ["layers/embedding/vars/0"] = A(Table),
+                    ["layers/bidirectional/forward_layer/cell/vars/0"] = A(Forward.Kernel),
+                    ["layers/bidirectional/forward_layer/cell/vars/1"] = A(Forward.Recurrent),
+                    ["layers/bidirectional/forward_layer/cell/vars/2"] = V(Forward.Bias!),
+                    ["layers/bidirectional/backward_layer/cell/vars/0"] = A(Backward.Kernel),
+                    ["layers/bidirectional/backward_layer/cell/vars/1"] = A(Backward.Recurrent),
+                    ["layers/bidirectional/backward_layer/cell/vars/2"] = V(Backward.Bias!),
+                    ["layers/gru/cell/vars/0"] = A(Gru.Kernel),
+                    ["layers/gru/cell/vars/1"] = A(Gru.Recurrent),
+                    ["layers/gru/cell/vars/2"] = A(new[] { Gru.Bias!, Gru.RecurrentBias! }),
+                    ["layers/dense/vars/0"] = A(DenseKernel),
+                    ["layers/dense/vars/1"] = V(DenseBias),
+                };
+                var saveables = new[]
+                {
+                    "layers/embedding", "layers/bidirectional", "layers/bidirectional/forward_layer", "layers/bidirectional/forward_layer/cell",
+                    "layers/bidirectional/backward_layer", "layers/bidirectional/backward_layer/cell", "layers/bidirectional/layer", "layers/bidirectional/layer/cell",
+                    "layers/gru", "layers/gru/cell", "layers/dropout", "layers/dense",
+                };
+                KerasFiles.WriteKeras3(path, saveables, variables);
+            }
+
             /// <summary>What the model computes, from Keras's equations on these arrays.</summary>
             public double[] Predict(long[][] ids)
             {
@@ -170,30 +200,7 @@ namespace RnnSharp.Tests.Saving
             using var dir = new TempDir();
             var w = new ModelWeights(3);
             string path = dir.File("w.weights.h5");
-            static (long[], float[]) A(double[][] m) => (new long[] { m.Length, m[0].Length }, m.SelectMany(r => r).Select(v => (float)v).ToArray());
-            static (long[], float[]) V(double[] v) => (new long[] { v.Length }, v.Select(x => (float)x).ToArray());
-            var variables = new Dictionary<string, (long[], float[])>
-            {
-                ["layers/embedding/vars/0"] = A(w.Table),
-                ["layers/bidirectional/forward_layer/cell/vars/0"] = A(w.Forward.Kernel),
-                ["layers/bidirectional/forward_layer/cell/vars/1"] = A(w.Forward.Recurrent),
-                ["layers/bidirectional/forward_layer/cell/vars/2"] = V(w.Forward.Bias!),
-                ["layers/bidirectional/backward_layer/cell/vars/0"] = A(w.Backward.Kernel),
-                ["layers/bidirectional/backward_layer/cell/vars/1"] = A(w.Backward.Recurrent),
-                ["layers/bidirectional/backward_layer/cell/vars/2"] = V(w.Backward.Bias!),
-                ["layers/gru/cell/vars/0"] = A(w.Gru.Kernel),
-                ["layers/gru/cell/vars/1"] = A(w.Gru.Recurrent),
-                ["layers/gru/cell/vars/2"] = A(new[] { w.Gru.Bias!, w.Gru.RecurrentBias! }),
-                ["layers/dense/vars/0"] = A(w.DenseKernel),
-                ["layers/dense/vars/1"] = V(w.DenseBias),
-            };
-            var saveables = new[]
-            {
-                "layers/embedding", "layers/bidirectional", "layers/bidirectional/forward_layer", "layers/bidirectional/forward_layer/cell",
-                "layers/bidirectional/backward_layer", "layers/bidirectional/backward_layer/cell", "layers/bidirectional/layer", "layers/bidirectional/layer/cell",
-                "layers/gru", "layers/gru/cell", "layers/dropout", "layers/dense",
-            };
-            WriteKeras3(path, saveables, variables);
+            w.WriteKeras3(path);
             using var model = Model();
             model.LoadWeights(path);
             TestTensors.AssertClose(w.Predict(Ids), model.Call(IdTensor), 1e-5, "prediction after loading Keras 3 weights");

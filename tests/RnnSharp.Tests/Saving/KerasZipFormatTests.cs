@@ -42,39 +42,12 @@ namespace RnnSharp.Tests.Saving
             Add("model.weights.h5", File.ReadAllBytes(weightsFile));
         }
 
-        private static void WriteKeras3Weights(string path, KerasHdf5Tests.ModelWeights w)
-        {
-            static (long[], float[]) A(double[][] m) => (new long[] { m.Length, m[0].Length }, m.SelectMany(r => r).Select(v => (float)v).ToArray());
-            static (long[], float[]) V(double[] v) => (new long[] { v.Length }, v.Select(x => (float)x).ToArray());
-            var variables = new Dictionary<string, (long[], float[])>
-            {
-                ["layers/embedding/vars/0"] = A(w.Table),
-                ["layers/bidirectional/forward_layer/cell/vars/0"] = A(w.Forward.Kernel),
-                ["layers/bidirectional/forward_layer/cell/vars/1"] = A(w.Forward.Recurrent),
-                ["layers/bidirectional/forward_layer/cell/vars/2"] = V(w.Forward.Bias!),
-                ["layers/bidirectional/backward_layer/cell/vars/0"] = A(w.Backward.Kernel),
-                ["layers/bidirectional/backward_layer/cell/vars/1"] = A(w.Backward.Recurrent),
-                ["layers/bidirectional/backward_layer/cell/vars/2"] = V(w.Backward.Bias!),
-                ["layers/gru/cell/vars/0"] = A(w.Gru.Kernel),
-                ["layers/gru/cell/vars/1"] = A(w.Gru.Recurrent),
-                ["layers/gru/cell/vars/2"] = A(new[] { w.Gru.Bias!, w.Gru.RecurrentBias! }),
-                ["layers/dense/vars/0"] = A(w.DenseKernel),
-                ["layers/dense/vars/1"] = V(w.DenseBias),
-            };
-            var saveables = new[]
-            {
-                "layers/embedding", "layers/bidirectional", "layers/bidirectional/forward_layer", "layers/bidirectional/forward_layer/cell",
-                "layers/bidirectional/backward_layer", "layers/bidirectional/backward_layer/cell", "layers/gru", "layers/gru/cell", "layers/dropout", "layers/dense",
-            };
-            WriteKeras3(path, saveables, variables);
-        }
-
         [Fact]
         public void AKeras3FileLoadsCompiledAndPredictsAsKeras()
         {
             using var dir = new TempDir();
             var w = new KerasHdf5Tests.ModelWeights(11);
-            WriteKeras3Weights(dir.File("model.weights.h5"), w);
+            w.WriteKeras3(dir.File("model.weights.h5"));
             string path = dir.File("model.keras");
             WriteKerasArchive(path, File.ReadAllText(Fixture("sequential_bidirectional_keras3.json")), dir.File("model.weights.h5"));
 
@@ -271,7 +244,7 @@ namespace RnnSharp.Tests.Saving
         {
             using var dir = new TempDir();
             var w = new KerasHdf5Tests.ModelWeights(12);
-            WriteKeras3Weights(dir.File("model.weights.h5"), w);
+            w.WriteKeras3(dir.File("model.weights.h5"));
             string config = File.ReadAllText(Fixture("sequential_bidirectional_keras3.json"));
 
             string unknown = dir.File("unknown.keras");

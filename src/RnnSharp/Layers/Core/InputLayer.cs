@@ -64,12 +64,16 @@ namespace RnnSharp.Layers
         };
 
         /// <summary>Keras 3's config: <c>batch_shape</c>, <c>dtype</c> (a plain string, not a policy), <c>sparse</c>, <c>name</c>.</summary>
-        public override Dictionary<string, object?> GetKeras3Config() => new()
+        public override Dictionary<string, object?> GetKeras3Config() => Keras3Config(BatchInputShape!, DType, Name);
+
+        /// <summary>Keras 3's InputLayer config for an input of this shape, dtype and name (also the one a Sequential
+        /// model's config starts with).</summary>
+        internal static Dictionary<string, object?> Keras3Config(int?[] batchShape, string dtype, string name) => new()
         {
-            ["batch_shape"] = BatchInputShape!.ToArray(),
-            ["dtype"] = DType,
+            ["batch_shape"] = batchShape.ToArray(),
+            ["dtype"] = dtype,
             ["sparse"] = false,
-            ["name"] = Name,
+            ["name"] = name,
         };
 
         /// <summary>None: an input is not built from a shape (Keras 3 writes no <c>build_config</c> for it).</summary>
