@@ -380,14 +380,19 @@ namespace RnnSharp.Layers
             return config;
         }
 
-        /// <summary>Keras 3's config: Keras 2's without <c>time_major</c> and <c>implementation</c>, which Keras 3 no
-        /// longer takes; the built-in layers (<c>LSTM</c>, ...) carry their cell's <c>seed</c>.</summary>
+        /// <summary>Keras 3's config: Keras 2's without <c>time_major</c>, which Keras 3 no longer takes; the built-in
+        /// layers (<c>LSTM</c>, ...) carry their cell's Keras 3 arguments, as the cell writes them.</summary>
         public override Dictionary<string, object?> GetKeras3Config()
         {
             var config = base.GetKeras3Config();
             config.Remove("time_major");
-            config.Remove("implementation");
-            if (GetType() != typeof(RNN)) config["seed"] = null;
+            if (GetType() != typeof(RNN))
+            {
+                // The cell's Keras 2 arguments were merged by GetConfig: those its Keras 3 config drops go, its Keras 3 ones replace them.
+                var cell = Cell.GetKeras3Config();
+                foreach (var key in Cell.GetConfig().Keys.Except(cell.Keys)) config.Remove(key);
+                foreach (var (key, value) in cell.Where(kv => kv.Key is not ("name" or "trainable" or "dtype"))) config[key] = value;
+            }
             return config;
         }
 
