@@ -86,10 +86,11 @@ namespace RnnSharp
                     var argMasks = node.InputMasks(t => values[t], t => maskValues.GetValueOrDefault(t));
                     var states = node.InitialState.Select(t => values[t]).ToArray();
                     bool mode = node.Training ?? training;
-                    // Tensors among the call arguments (an attention_mask) are the graph's values.
-                    var callArguments = node.CallArguments.ToDictionary(kv => kv.Key, kv => kv.Value is KerasTensor t ? values[t] : kv.Value);
-                    LayerOutput result = callArguments.Count > 0
-                        ? layer.RunWithArguments(args, argMasks.Any(m => m is not null) ? argMasks : null, mode, callArguments)
+                    // Tensors among the call arguments (an attention_mask) are the graph's values; most nodes have none, and
+                    // build no dictionary on each forward pass.
+                    LayerOutput result = node.CallArguments.Count > 0
+                        ? layer.RunWithArguments(args, argMasks.Any(m => m is not null) ? argMasks : null, mode,
+                            node.CallArguments.ToDictionary(kv => kv.Key, kv => kv.Value is KerasTensor t ? values[t] : kv.Value))
                         : node.OneInput
                         ? layer.Call(args[0], argMasks[0], states.Length > 0 ? states : null, mode)
                         : layer.Call(args, argMasks.Any(m => m is not null) ? argMasks : null, null, mode);
