@@ -14,7 +14,7 @@ namespace RnnSharp.Layers
     /// <see cref="ComputeMask(Tensor, Tensor?)"/> describe its result and <see cref="GetConfig"/> its arguments.
     /// A layer is a TorchSharp module, so <c>to(device)</c>, <c>state_dict()</c> and <c>parameters()</c> work.
     /// </summary>
-    public abstract class Layer : nn.Module<Tensor, Tensor>
+    public abstract partial class Layer : nn.Module<Tensor, Tensor>
     {
         private readonly HashSet<string> frozenParameters = new(StringComparer.Ordinal);
         private bool trainable = true;
@@ -242,7 +242,17 @@ namespace RnnSharp.Layers
                 else Build(shapes.Select(BuildShapeFor).ToArray());
             }
             foreach (var input in inputs) CheckInputDevice(input);
-            return CallCore(inputs, mask, training, callArguments);
+            bool outermost = BeginCall();
+            try
+            {
+                var result = CallCore(inputs, mask, training, callArguments);
+                AddActivityLosses(result);
+                return result;
+            }
+            finally
+            {
+                EndCall(outermost);
+            }
         }
 
         /// <summary>
@@ -290,7 +300,17 @@ namespace RnnSharp.Layers
             var shapes = inputs.Select(ShapeUtils.Of).ToArray();
             if (!Built) Build(shapes.Select(BuildShapeFor).ToArray());
             foreach (var input in inputs) CheckInputDevice(input);
-            return CallCore(inputs, mask, training);
+            bool outermost = BeginCall();
+            try
+            {
+                var result = CallCore(inputs, mask, training);
+                AddActivityLosses(result);
+                return result;
+            }
+            finally
+            {
+                EndCall(outermost);
+            }
         }
 
         /// <summary>The computation of a layer with several inputs; by default the layer takes one input and refuses
@@ -362,6 +382,7 @@ namespace RnnSharp.Layers
             var pending = new PendingCall(this, mask, initialState, training);
             var outer = pendingCall;
             pendingCall = pending;
+            bool outermost = BeginCall();
             try
             {
                 // TorchSharp's call runs the pre-hooks, forward (which runs this call's arguments) and the hooks.
@@ -373,6 +394,7 @@ namespace RnnSharp.Layers
             finally
             {
                 pendingCall = outer;
+                EndCall(outermost);
             }
         }
 
@@ -403,7 +425,16 @@ namespace RnnSharp.Layers
             if (pending.InitialState is { Count: > 0 } && !AcceptsInitialState)
                 throw new ArgumentException($"Layer \"{Name}\" ({GetType().Name}) does not accept an initial state.", "initialState");
             CheckInputDevice(input);
-            pending.Result = CallCore(input, pending.Mask, pending.InitialState, pending.Training);
+            bool outermost = BeginCall();
+            try
+            {
+                pending.Result = CallCore(input, pending.Mask, pending.InitialState, pending.Training);
+                AddActivityLosses(pending.Result);
+            }
+            finally
+            {
+                EndCall(outermost);
+            }
             return pending.Result.Output;
         }
 
@@ -501,6 +532,9 @@ namespace RnnSharp.Layers
                 ["dtype"] = "float32",
             };
             if (BatchInputShape is not null) config["batch_input_shape"] = BatchInputShape.ToArray();
+            // Every layer takes an activity regularizer (Keras's base Layer does); layers whose Keras config names it
+            // write it in their place, the others only when one is set, as Keras 3's base config does.
+            if (ActivityRegularizer is not null) config["activity_regularizer"] = ActivityRegularizer.Serialize();
             return config;
         }
 

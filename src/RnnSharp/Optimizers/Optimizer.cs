@@ -179,7 +179,12 @@ namespace RnnSharp.Optimizers
                     UpdateStep(parameters[i], g, slots[i], step, lr);
             }
             Iterations = step;
+            AfterStep?.Invoke();
         }
+
+        /// <summary>Runs after each update, as Keras's optimizer applies the variables' constraints there: the trainer
+        /// sets it to its model's constraints.</summary>
+        internal Action? AfterStep { get; set; }
 
         /// <summary>Sets every built parameter's <c>.grad</c> to null (PyTorch's <c>zero_grad(set_to_none=True)</c>), so
         /// parameters that get no gradient in the next backward pass are skipped by <see cref="Step"/>, as in Keras.</summary>

@@ -5,7 +5,9 @@ using System.Globalization;
 using System.Linq;
 using System.Reflection;
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using RnnSharp.Layers;
 using RnnSharp.Utils;
 using Activation = RnnSharp.Activations.Activation;
@@ -21,13 +23,13 @@ namespace RnnSharp.Saving
     /// </summary>
     public sealed class LayerConfig
     {
-        private readonly IReadOnlyDictionary<string, object?> values;
+        private readonly ReadTracking values;
 
         /// <summary>Wraps the config of a layer of class <paramref name="className"/>.</summary>
         public LayerConfig(string className, IReadOnlyDictionary<string, object?> values)
         {
             ClassName = className;
-            this.values = values ?? throw new ArgumentNullException(nameof(values));
+            this.values = new ReadTracking(values ?? throw new ArgumentNullException(nameof(values)));
         }
 
         /// <summary>The layer's class name (<c>LSTM</c>, <c>Dense</c>, ...).</summary>
@@ -43,7 +45,7 @@ namespace RnnSharp.Saving
         public int?[]? BatchInputShape => GetShape("batch_input_shape");
 
         /// <summary>The raw values.</summary>
-        public IReadOnlyDictionary<string, object?> Values => values;
+        public IReadOnlyDictionary<string, object?> Values => values.Inner;
 
         /// <summary>True when the config has <paramref name="key"/>.</summary>
         public bool Has(string key) => values.ContainsKey(key);
@@ -197,6 +199,56 @@ namespace RnnSharp.Saving
             }
         }
 
+        /// <summary>A regularizer (<c>{"class_name": "L2", "config": {...}}</c>, Keras 3's form, or a name); null when
+        /// missing or null. Unlike an initializer, one RnnSharp does not know is an error: dropping it would train a
+        /// different model.</summary>
+        public Regularizer? GetRegularizer(string key)
+        {
+            if (!values.TryGetValue(key, out var value) || value is null) return null;
+            try
+            {
+                return Regularizer.Deserialize(value);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{Describe()}: \"{key}\": {e.Message}", e);
+            }
+        }
+
+        /// <summary>A constraint (Keras 2's or Keras 3's form, or a name); null when missing or null. One RnnSharp does
+        /// not know is an error.</summary>
+        public Constraint? GetConstraint(string key)
+        {
+            if (!values.TryGetValue(key, out var value) || value is null) return null;
+            try
+            {
+                return Constraint.Deserialize(value);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{Describe()}: \"{key}\": {e.Message}", e);
+            }
+        }
+
+        /// <summary>
+        /// After <paramref name="layer"/> was made from this config: an <c>activity_regularizer</c> its constructor did
+        /// not take is set on the layer (every Keras layer takes one), and any other regularizer or constraint the
+        /// layer did not read is an error naming it, never dropped.
+        /// </summary>
+        internal void ApplyUnreadPenalties(Layer layer)
+        {
+            if (!values.WasRead("activity_regularizer") && GetRegularizer("activity_regularizer") is { } activity)
+                layer.ActivityRegularizer = activity;
+            foreach (var (key, value) in values.Inner)
+            {
+                if (value is null || values.WasRead(key) || !(key.EndsWith("_regularizer", StringComparison.Ordinal) || key.EndsWith("_constraint", StringComparison.Ordinal)))
+                    continue;
+                throw new ArgumentException(
+                    $"{Describe()} has \"{key}\": {ConfigJson.Serialize(value)}, and RnnSharp's {layer.GetType().Name} takes no {key}; " +
+                    "the model would train differently without it.");
+            }
+        }
+
         /// <summary>
         /// Creates a <typeparamref name="T"/> from this config, as Keras's <c>from_config</c> does with
         /// <c>cls(**config)</c>: each constructor parameter takes the value under its snake_case name
@@ -253,6 +305,8 @@ namespace RnnSharp.Saving
             if (target == typeof(Activation)) return GetActivation(key);
             // An initializer RnnSharp cannot rebuild takes the layer's default: a loaded model's weights replace it anyway.
             if (target == typeof(Initializer)) return GetInitializer(key);
+            if (target == typeof(Regularizer)) return GetRegularizer(key);
+            if (target == typeof(Constraint)) return GetConstraint(key);
             if (typeof(Layer).IsAssignableFrom(target))
             {
                 var layer = GetLayer(key)!;
@@ -282,5 +336,45 @@ namespace RnnSharp.Saving
 
         private ArgumentException WrongType(string key, string expected, object value)
             => new($"{Describe()}: \"{key}\" should be {expected}, found {Convert.ToString(value, CultureInfo.InvariantCulture)} ({value.GetType().Name}).");
+
+        // The config's values, remembering which keys were looked at, so a regularizer or constraint no argument took
+        // can be found after the layer is made.
+        private sealed class ReadTracking(IReadOnlyDictionary<string, object?> inner) : IReadOnlyDictionary<string, object?>
+        {
+            private readonly HashSet<string> read = new(StringComparer.Ordinal);
+
+            public IReadOnlyDictionary<string, object?> Inner => inner;
+
+            public bool WasRead(string key) => read.Contains(key);
+
+            public object? this[string key]
+            {
+                get
+                {
+                    read.Add(key);
+                    return inner[key];
+                }
+            }
+
+            public IEnumerable<string> Keys => inner.Keys;
+            public IEnumerable<object?> Values => inner.Values;
+            public int Count => inner.Count;
+
+            public bool ContainsKey(string key)
+            {
+                read.Add(key);
+                return inner.ContainsKey(key);
+            }
+
+            public bool TryGetValue(string key, out object? value)
+            {
+                read.Add(key);
+                return inner.TryGetValue(key, out value);
+            }
+
+            public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => inner.GetEnumerator();
+
+            IEnumerator IEnumerable.GetEnumerator() => inner.GetEnumerator();
+        }
     }
 }

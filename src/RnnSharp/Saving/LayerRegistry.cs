@@ -122,7 +122,10 @@ namespace RnnSharp.Saving
                 throw new ArgumentException(
                     $"Unknown layer: {className}. Please ensure this object is registered with LayerRegistry.Register(\"{className}\", factory). " +
                     $"Known layers: {string.Join(", ", KnownClassNames.OrderBy(n => n, StringComparer.Ordinal))}.", nameof(className));
-            return factory(new LayerConfig(className, config));
+            var layerConfig = new LayerConfig(className, config);
+            var layer = factory(layerConfig);
+            layerConfig.ApplyUnreadPenalties(layer);
+            return layer;
         }
     }
 }

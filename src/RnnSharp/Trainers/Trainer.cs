@@ -273,7 +273,8 @@ namespace RnnSharp.Trainers
         /// <summary>
         /// The total loss of a batch, as Keras's <c>compute_loss</c> (Keras 2's <c>compiled_loss</c>): Σ lossWeight_i ·
         /// loss_i over the outputs that have a loss, each output's compiled loss of <paramref name="yPred"/>[i] against
-        /// <paramref name="y"/>[i] weighted by <paramref name="sampleWeight"/>. For a model with several outputs it also
+        /// <paramref name="y"/>[i] weighted by <paramref name="sampleWeight"/>, plus the model's
+        /// <see cref="Layers.Layer.Losses"/> (weight and activity penalties) as Keras adds them. For a model with several outputs it also
         /// records each output's unweighted loss into that output's loss tracker (logged as <c>{output}_loss</c>), as
         /// Keras 2's compiled loss does; the total goes to <see cref="LossTracker"/> through the step.
         /// </summary>
@@ -304,6 +305,8 @@ namespace RnnSharp.Trainers
                 var weighted = state.LossWeights[i] == 1.0 ? value : value * state.LossWeights[i];
                 total = total is null ? weighted : total + weighted;
             }
+            // Keras adds the model's losses (regularization penalties) to the compiled loss, in training and evaluation.
+            foreach (var penalty in Losses) total = total is null ? penalty : total + penalty;
             return total!;
         }
 
@@ -436,6 +439,8 @@ namespace RnnSharp.Trainers
             BuildFor(data.X);
             var optimizer = RequireCompiled().Optimizer;
             if (!optimizer.IsBuilt) optimizer.Build(parameters());
+            // Keras's optimizer applies each variable's constraint after its update; here the model knows the constraints.
+            optimizer.AfterStep = ApplyConstraints;
             var precheck = PrecheckInputs(new[] { data.X, validation?.X });
 
             int batch = ResolveBatchSize(batchSize, data.Count, stepsPerEpoch);
@@ -460,6 +465,8 @@ namespace RnnSharp.Trainers
                     {
                         Attach(scope, xb, yb, wb);
                         TrainStep(xb, yb!, WeightsFor(yb![0], wb, classWeight));
+                        // The step's activity penalties die with its scope.
+                        ClearLosses();
                     }
                     list.OnTrainBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
                     if (StopTraining) break;
@@ -532,6 +539,7 @@ namespace RnnSharp.Trainers
                     {
                         Attach(scope, xb, yb, wb);
                         TestStep(xb, yb!, wb);
+                        ClearLosses();
                     }
                     list.OnTestBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
                 }

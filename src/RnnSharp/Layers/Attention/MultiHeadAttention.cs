@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using RnnSharp.Utils;
 using static TorchSharp.torch;
 
@@ -57,12 +59,20 @@ namespace RnnSharp.Layers
         /// (negative ones count from the end of the input, <c>-2</c> being the last inner axis); null is all inner axes.</param>
         /// <param name="kernelInitializer">Initializer of the kernels; null is <c>glorot_uniform</c>.</param>
         /// <param name="biasInitializer">Initializer of the biases; null is <c>zeros</c>.</param>
+        /// <param name="kernelRegularizer">Penalty on each of the four kernels, or null.</param>
+        /// <param name="biasRegularizer">Penalty on each of the four biases, or null.</param>
+        /// <param name="activityRegularizer">Penalty on the output of each of the four projections (query, key, value and
+        /// output, as Keras gives it to its four <c>EinsumDense</c> layers), or null.</param>
+        /// <param name="kernelConstraint">Constraint on each kernel, or null.</param>
+        /// <param name="biasConstraint">Constraint on each bias, or null.</param>
         /// <param name="seed">Seed of the dropout (Keras 3); null uses the global generator.</param>
         /// <param name="name">Layer name; null gives <c>multi_head_attention</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public MultiHeadAttention(
             int numHeads, int keyDim, int? valueDim = null, double dropout = 0.0, bool useBias = true, int[]? outputShape = null,
-            int[]? attentionAxes = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null, int? seed = null,
+            int[]? attentionAxes = null, Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+            Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? biasConstraint = null, int? seed = null,
             string? name = null, bool trainable = true)
             : base(name, trainable: trainable)
         {
@@ -91,8 +101,33 @@ namespace RnnSharp.Layers
             AttentionAxes = givenAxes;
             KernelInitializer = kernelInitializer ?? "glorot_uniform";
             BiasInitializer = biasInitializer ?? "zeros";
+            KernelRegularizer = kernelRegularizer;
+            BiasRegularizer = biasRegularizer;
+            ProjectionActivityRegularizer = activityRegularizer;
+            KernelConstraint = kernelConstraint;
+            BiasConstraint = biasConstraint;
             Seed = seed;
         }
+
+        /// <summary>Penalty on each kernel, or null.</summary>
+        public Regularizer? KernelRegularizer { get; }
+        /// <summary>Penalty on each bias, or null.</summary>
+        public Regularizer? BiasRegularizer { get; }
+        /// <summary>The <c>activityRegularizer</c> argument: Keras gives it to the four projections, so it penalizes the
+        /// query, key and value projections and the output, each divided by its batch size.</summary>
+        public Regularizer? ProjectionActivityRegularizer { get; }
+        /// <summary>Constraint on each kernel, or null.</summary>
+        public Constraint? KernelConstraint { get; }
+        /// <summary>Constraint on each bias, or null.</summary>
+        public Constraint? BiasConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "kernel" => KernelRegularizer, "bias" => BiasRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "kernel" => KernelConstraint, "bias" => BiasConstraint, _ => null };
 
         /// <summary>Number of attention heads.</summary>
         public int NumHeads { get; }
@@ -369,6 +404,7 @@ namespace RnnSharp.Layers
             var kernel = get_parameter("attention_output_kernel")!;
             var output = tensordot(attended, kernel, new long[] { 2, 3 }, new long[] { 0, 1 });
             if (UseBias) output = output + get_parameter("attention_output_bias")!;
+            if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, output);
             return returnScores ? new LayerOutput(output, weights!) : new LayerOutput(output);
         }
 
@@ -424,6 +460,7 @@ namespace RnnSharp.Layers
             // (B, T.., heads, value_dim) -> (B, T.., outputShape).
             var output = tensordot(attended, get_parameter("attention_output_kernel")!, new long[] { rank - 2, rank - 1 }, new long[] { 0, 1 });
             if (UseBias) output = output + get_parameter("attention_output_bias")!;
+            if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, output);
             return returnScores ? new LayerOutput(output, weights) : new LayerOutput(output);
         }
 
@@ -486,7 +523,9 @@ namespace RnnSharp.Layers
         {
             // EinsumDense "ab..c,cde->ab..de": the kernel's layout does not depend on the rank.
             var y = tensordot(x, get_parameter(part + "_kernel")!, new long[] { x.dim() - 1 }, new long[] { 0 });
-            return UseBias ? y + get_parameter(part + "_bias")! : y;
+            if (UseBias) y = y + get_parameter(part + "_bias")!;
+            if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, y);
+            return y;
         }
 
         /// <summary>One shape instead of a list: the layer needs a query and a value.</summary>
@@ -589,8 +628,11 @@ namespace RnnSharp.Layers
             config["attention_axes"] = AttentionAxes?.ToArray();
             config["kernel_initializer"] = KernelInitializer.Serialize();
             config["bias_initializer"] = BiasInitializer.Serialize();
-            foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-                config[key] = null;
+            config["kernel_regularizer"] = KernelRegularizer?.Serialize();
+            config["bias_regularizer"] = BiasRegularizer?.Serialize();
+            config["activity_regularizer"] = ProjectionActivityRegularizer?.Serialize();
+            config["kernel_constraint"] = KernelConstraint?.Serialize();
+            config["bias_constraint"] = BiasConstraint?.Serialize();
             return config;
         }
 

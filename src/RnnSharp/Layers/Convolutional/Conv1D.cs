@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using RnnSharp.Utils;
 using static TorchSharp.torch;
 
@@ -31,6 +33,11 @@ namespace RnnSharp.Layers
         /// <param name="useBias">Whether the layer has a bias vector.</param>
         /// <param name="kernelInitializer">Initializer of <c>kernel</c>; null is <c>glorot_uniform</c>.</param>
         /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="activityRegularizer">Penalty on the output, or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c> (Keras layout <c>(kernel_size, channels / groups, filters)</c>), or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -40,9 +47,16 @@ namespace RnnSharp.Layers
             int filters, int kernelSize, int strides = 1, string padding = "valid", string dataFormat = "channels_last",
             int dilationRate = 1, int groups = 1, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+            Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
+            KernelRegularizer = kernelRegularizer;
+            BiasRegularizer = biasRegularizer;
+            ActivityRegularizer = activityRegularizer;
+            KernelConstraint = kernelConstraint;
+            BiasConstraint = biasConstraint;
             // Keras's checks and messages (base_conv.py).
             if (filters <= 0)
                 throw new ArgumentException($"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters}.", nameof(filters));
@@ -196,10 +210,30 @@ namespace RnnSharp.Layers
             config["use_bias"] = UseBias;
             config["kernel_initializer"] = KernelInitializer.Serialize();
             config["bias_initializer"] = BiasInitializer.Serialize();
-            foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-                config[key] = null;
+            config["kernel_regularizer"] = KernelRegularizer?.Serialize();
+            config["bias_regularizer"] = BiasRegularizer?.Serialize();
+            config["activity_regularizer"] = ActivityRegularizer?.Serialize();
+            config["kernel_constraint"] = KernelConstraint?.Serialize();
+            config["bias_constraint"] = BiasConstraint?.Serialize();
             return config;
         }
+
+        /// <summary>Penalty on the kernel, or null.</summary>
+        public Regularizer? KernelRegularizer { get; }
+        /// <summary>Penalty on the bias, or null.</summary>
+        public Regularizer? BiasRegularizer { get; }
+        /// <summary>Constraint on the kernel, or null.</summary>
+        public Constraint? KernelConstraint { get; }
+        /// <summary>Constraint on the bias, or null.</summary>
+        public Constraint? BiasConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "kernel" => KernelRegularizer, "bias" => BiasRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "kernel" => KernelConstraint, "bias" => BiasConstraint, _ => null };
 
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c>; the sizes are Keras's one-element
         /// lists (<c>"kernel_size": [3]</c>) or plain integers.</summary>
@@ -218,6 +252,8 @@ namespace RnnSharp.Layers
                 config.GetString("data_format", "channels_last")!, Size("dilation_rate", 1), config.GetInt("groups", 1),
                 config.GetActivation("activation"), config.GetBool("use_bias", true),
                 config.GetInitializer("kernel_initializer"), config.GetInitializer("bias_initializer"),
+                config.GetRegularizer("kernel_regularizer"), config.GetRegularizer("bias_regularizer"), config.GetRegularizer("activity_regularizer"),
+                config.GetConstraint("kernel_constraint"), config.GetConstraint("bias_constraint"),
                 batchInputShape: config.BatchInputShape, name: config.Name, trainable: config.Trainable);
         }
     }

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,6 +25,11 @@ namespace RnnSharp.Layers
         /// <param name="useBias">Whether the layer has a bias vector.</param>
         /// <param name="kernelInitializer">Initializer of <c>kernel</c>; null is <c>glorot_uniform</c>.</param>
         /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="activityRegularizer">Penalty on the output, or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c>, or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -31,9 +38,16 @@ namespace RnnSharp.Layers
         public Dense(
             int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
+            Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
+            KernelRegularizer = kernelRegularizer;
+            BiasRegularizer = biasRegularizer;
+            ActivityRegularizer = activityRegularizer;
+            KernelConstraint = kernelConstraint;
+            BiasConstraint = biasConstraint;
             if (units <= 0)
                 throw new ArgumentException($"Received an invalid value for `units`, expected a positive integer. Received: units={units}", nameof(units));
             Units = units;
@@ -54,6 +68,22 @@ namespace RnnSharp.Layers
         public Initializer KernelInitializer { get; }
         /// <summary>Initializer of the bias.</summary>
         public Initializer BiasInitializer { get; }
+        /// <summary>Penalty on the kernel, or null.</summary>
+        public Regularizer? KernelRegularizer { get; }
+        /// <summary>Penalty on the bias, or null.</summary>
+        public Regularizer? BiasRegularizer { get; }
+        /// <summary>Constraint on the kernel, or null.</summary>
+        public Constraint? KernelConstraint { get; }
+        /// <summary>Constraint on the bias, or null.</summary>
+        public Constraint? BiasConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "kernel" => KernelRegularizer, "bias" => BiasRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "kernel" => KernelConstraint, "bias" => BiasConstraint, _ => null };
 
         /// <inheritdoc />
         public override bool SupportsMasking => true;
@@ -113,16 +143,19 @@ namespace RnnSharp.Layers
             config["use_bias"] = UseBias;
             config["kernel_initializer"] = KernelInitializer.Serialize();
             config["bias_initializer"] = BiasInitializer.Serialize();
-            foreach (var key in new[] { "kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint" })
-                config[key] = null;
+            config["kernel_regularizer"] = KernelRegularizer?.Serialize();
+            config["bias_regularizer"] = BiasRegularizer?.Serialize();
+            config["activity_regularizer"] = ActivityRegularizer?.Serialize();
+            config["kernel_constraint"] = KernelConstraint?.Serialize();
+            config["bias_constraint"] = BiasConstraint?.Serialize();
             return config;
         }
 
-        /// <summary>Keras 3's config: Keras 3 writes <c>activity_regularizer</c> only when one is set.</summary>
+        /// <summary>Keras 3's config: Keras 3's Dense writes <c>activity_regularizer</c> only when one is set.</summary>
         public override Dictionary<string, object?> GetKeras3Config()
         {
             var config = base.GetKeras3Config();
-            config.Remove("activity_regularizer");
+            if (ActivityRegularizer is null) config.Remove("activity_regularizer");
             return config;
         }
 

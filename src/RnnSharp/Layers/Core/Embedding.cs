@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,6 +22,9 @@ namespace RnnSharp.Layers
         /// <param name="inputDim">Vocabulary size: largest index + 1.</param>
         /// <param name="outputDim">Dimension of the dense embedding.</param>
         /// <param name="embeddingsInitializer">Initializer of <c>embeddings</c>; null is <c>uniform</c> (±0.05).</param>
+        /// <param name="embeddingsRegularizer">Penalty on <c>embeddings</c>, or null.</param>
+        /// <param name="activityRegularizer">Penalty on the output, or null.</param>
+        /// <param name="embeddingsConstraint">Constraint on <c>embeddings</c>, or null.</param>
         /// <param name="maskZero">Treat index 0 as padding and emit a mask.</param>
         /// <param name="inputLength">Fixed sequence length, when known.</param>
         /// <param name="inputShape">Input shape without batch; defaults to <c>[inputLength]</c>, as in Keras 2.</param>
@@ -28,7 +33,9 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>embedding</c>, <c>embedding_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
         public Embedding(
-            int inputDim, int outputDim, Initializer? embeddingsInitializer = null, bool maskZero = false, int? inputLength = null,
+            int inputDim, int outputDim, Initializer? embeddingsInitializer = null,
+            Regularizer? embeddingsRegularizer = null, Regularizer? activityRegularizer = null, Constraint? embeddingsConstraint = null,
+            bool maskZero = false, int? inputLength = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
             // Keras 2 gives every Embedding an input shape, (input_length,) or (None,), so a model that starts with one is built.
             : base(name, batchInputShape is null ? inputShape ?? new[] { inputLength } : null, batchInputShape, batchSize, trainable)
@@ -39,9 +46,23 @@ namespace RnnSharp.Layers
             InputDim = inputDim;
             OutputDim = outputDim;
             EmbeddingsInitializer = embeddingsInitializer ?? "uniform";
+            EmbeddingsRegularizer = embeddingsRegularizer;
+            ActivityRegularizer = activityRegularizer;
+            EmbeddingsConstraint = embeddingsConstraint;
             MaskZero = maskZero;
             InputLength = inputLength;
         }
+
+        /// <summary>Penalty on the embeddings, or null.</summary>
+        public Regularizer? EmbeddingsRegularizer { get; }
+        /// <summary>Constraint on the embeddings, or null.</summary>
+        public Constraint? EmbeddingsConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName) => weightName == "embeddings" ? EmbeddingsRegularizer : null;
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName) => weightName == "embeddings" ? EmbeddingsConstraint : null;
 
         /// <summary>Vocabulary size.</summary>
         public int InputDim { get; }
@@ -123,9 +144,9 @@ namespace RnnSharp.Layers
             config["input_dim"] = InputDim;
             config["output_dim"] = OutputDim;
             config["embeddings_initializer"] = EmbeddingsInitializer.Serialize();
-            config["embeddings_regularizer"] = null;
-            config["activity_regularizer"] = null;
-            config["embeddings_constraint"] = null;
+            config["embeddings_regularizer"] = EmbeddingsRegularizer?.Serialize();
+            config["activity_regularizer"] = ActivityRegularizer?.Serialize();
+            config["embeddings_constraint"] = EmbeddingsConstraint?.Serialize();
             config["mask_zero"] = MaskZero;
             config["input_length"] = InputLength;
             return config;

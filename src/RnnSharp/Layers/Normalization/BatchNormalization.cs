@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,6 +40,10 @@ namespace RnnSharp.Layers
         /// <param name="gammaInitializer">Initializer of <c>gamma</c>; null is <c>ones</c>.</param>
         /// <param name="movingMeanInitializer">Initializer of <c>moving_mean</c>; null is <c>zeros</c>.</param>
         /// <param name="movingVarianceInitializer">Initializer of <c>moving_variance</c>; null is <c>ones</c>.</param>
+        /// <param name="betaRegularizer">Penalty on <c>beta</c>, or null.</param>
+        /// <param name="gammaRegularizer">Penalty on <c>gamma</c>, or null.</param>
+        /// <param name="betaConstraint">Constraint on <c>beta</c>, or null.</param>
+        /// <param name="gammaConstraint">Constraint on <c>gamma</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -47,8 +53,9 @@ namespace RnnSharp.Layers
             int[] axis, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
+            Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
-            : this(axis, false, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer,
+            : this(axis, false, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint,
                   inputShape, batchInputShape, batchSize, name, trainable)
         {
         }
@@ -63,6 +70,10 @@ namespace RnnSharp.Layers
         /// <param name="gammaInitializer">Initializer of <c>gamma</c>; null is <c>ones</c>.</param>
         /// <param name="movingMeanInitializer">Initializer of <c>moving_mean</c>; null is <c>zeros</c>.</param>
         /// <param name="movingVarianceInitializer">Initializer of <c>moving_variance</c>; null is <c>ones</c>.</param>
+        /// <param name="betaRegularizer">Penalty on <c>beta</c>, or null.</param>
+        /// <param name="gammaRegularizer">Penalty on <c>gamma</c>, or null.</param>
+        /// <param name="betaConstraint">Constraint on <c>beta</c>, or null.</param>
+        /// <param name="gammaConstraint">Constraint on <c>gamma</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -72,8 +83,9 @@ namespace RnnSharp.Layers
             int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
+            Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
-            : this(new[] { axis }, true, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer,
+            : this(new[] { axis }, true, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint,
                   inputShape, batchInputShape, batchSize, name, trainable)
         {
         }
@@ -82,6 +94,7 @@ namespace RnnSharp.Layers
             int[] axis, bool axisGivenAsInt, double momentum, double epsilon, bool center, bool scale,
             Initializer? betaInitializer, Initializer? gammaInitializer,
             Initializer? movingMeanInitializer, Initializer? movingVarianceInitializer,
+            Regularizer? betaRegularizer, Regularizer? gammaRegularizer, Constraint? betaConstraint, Constraint? gammaConstraint,
             int?[]? inputShape, int?[]? batchInputShape, int? batchSize, string? name, bool trainable)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
@@ -94,6 +107,10 @@ namespace RnnSharp.Layers
             Scale = scale;
             BetaInitializer = betaInitializer ?? "zeros";
             GammaInitializer = gammaInitializer ?? "ones";
+            BetaRegularizer = betaRegularizer;
+            GammaRegularizer = gammaRegularizer;
+            BetaConstraint = betaConstraint;
+            GammaConstraint = gammaConstraint;
             MovingMeanInitializer = movingMeanInitializer ?? "zeros";
             MovingVarianceInitializer = movingVarianceInitializer ?? "ones";
         }
@@ -116,6 +133,23 @@ namespace RnnSharp.Layers
         public Initializer MovingMeanInitializer { get; }
         /// <summary>Initializer of <c>moving_variance</c>.</summary>
         public Initializer MovingVarianceInitializer { get; }
+
+        /// <summary>Penalty on <c>beta</c>, or null.</summary>
+        public Regularizer? BetaRegularizer { get; }
+        /// <summary>Penalty on <c>gamma</c>, or null.</summary>
+        public Regularizer? GammaRegularizer { get; }
+        /// <summary>Constraint on <c>beta</c>, or null.</summary>
+        public Constraint? BetaConstraint { get; }
+        /// <summary>Constraint on <c>gamma</c>, or null.</summary>
+        public Constraint? GammaConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "beta" => BetaRegularizer, "gamma" => GammaRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "beta" => BetaConstraint, "gamma" => GammaConstraint, _ => null };
 
         /// <inheritdoc />
         public override bool SupportsMasking => true;
@@ -251,8 +285,10 @@ namespace RnnSharp.Layers
             config["gamma_initializer"] = GammaInitializer.Serialize();
             config["moving_mean_initializer"] = MovingMeanInitializer.Serialize();
             config["moving_variance_initializer"] = MovingVarianceInitializer.Serialize();
-            foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint" })
-                config[key] = null;
+            config["beta_regularizer"] = BetaRegularizer?.Serialize();
+            config["gamma_regularizer"] = GammaRegularizer?.Serialize();
+            config["beta_constraint"] = BetaConstraint?.Serialize();
+            config["gamma_constraint"] = GammaConstraint?.Serialize();
             return config;
         }
 

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,6 +27,10 @@ namespace RnnSharp.Layers
         /// <param name="scale">Whether there is the scale <c>gamma</c>.</param>
         /// <param name="betaInitializer">Initializer of <c>beta</c>; null is <c>zeros</c>.</param>
         /// <param name="gammaInitializer">Initializer of <c>gamma</c>; null is <c>ones</c>.</param>
+        /// <param name="betaRegularizer">Penalty on <c>beta</c>, or null.</param>
+        /// <param name="gammaRegularizer">Penalty on <c>gamma</c>, or null.</param>
+        /// <param name="betaConstraint">Constraint on <c>beta</c>, or null.</param>
+        /// <param name="gammaConstraint">Constraint on <c>gamma</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -33,8 +39,9 @@ namespace RnnSharp.Layers
         public LayerNormalization(
             int[] axis, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+            Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
-            : this(axis, false, epsilon, center, scale, betaInitializer, gammaInitializer, inputShape, batchInputShape, batchSize, name, trainable)
+            : this(axis, false, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, batchInputShape, batchSize, name, trainable)
         {
         }
 
@@ -45,6 +52,10 @@ namespace RnnSharp.Layers
         /// <param name="scale">Whether there is the scale <c>gamma</c>.</param>
         /// <param name="betaInitializer">Initializer of <c>beta</c>; null is <c>zeros</c>.</param>
         /// <param name="gammaInitializer">Initializer of <c>gamma</c>; null is <c>ones</c>.</param>
+        /// <param name="betaRegularizer">Penalty on <c>beta</c>, or null.</param>
+        /// <param name="gammaRegularizer">Penalty on <c>gamma</c>, or null.</param>
+        /// <param name="betaConstraint">Constraint on <c>beta</c>, or null.</param>
+        /// <param name="gammaConstraint">Constraint on <c>gamma</c>, or null.</param>
         /// <param name="inputShape">Input shape without batch.</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
@@ -53,14 +64,16 @@ namespace RnnSharp.Layers
         public LayerNormalization(
             int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
+            Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
-            : this(new[] { axis }, true, epsilon, center, scale, betaInitializer, gammaInitializer, inputShape, batchInputShape, batchSize, name, trainable)
+            : this(new[] { axis }, true, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, batchInputShape, batchSize, name, trainable)
         {
         }
 
         private LayerNormalization(
             int[] axis, bool axisGivenAsInt, double epsilon, bool center, bool scale,
             Initializer? betaInitializer, Initializer? gammaInitializer,
+            Regularizer? betaRegularizer, Regularizer? gammaRegularizer, Constraint? betaConstraint, Constraint? gammaConstraint,
             int?[]? inputShape, int?[]? batchInputShape, int? batchSize, string? name, bool trainable)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
@@ -72,6 +85,10 @@ namespace RnnSharp.Layers
             Scale = scale;
             BetaInitializer = betaInitializer ?? "zeros";
             GammaInitializer = gammaInitializer ?? "ones";
+            BetaRegularizer = betaRegularizer;
+            GammaRegularizer = gammaRegularizer;
+            BetaConstraint = betaConstraint;
+            GammaConstraint = gammaConstraint;
         }
 
         /// <summary>The normalized axes: non-negative once built, else as given.</summary>
@@ -86,6 +103,23 @@ namespace RnnSharp.Layers
         public Initializer BetaInitializer { get; }
         /// <summary>Initializer of <c>gamma</c>.</summary>
         public Initializer GammaInitializer { get; }
+
+        /// <summary>Penalty on <c>beta</c>, or null.</summary>
+        public Regularizer? BetaRegularizer { get; }
+        /// <summary>Penalty on <c>gamma</c>, or null.</summary>
+        public Regularizer? GammaRegularizer { get; }
+        /// <summary>Constraint on <c>beta</c>, or null.</summary>
+        public Constraint? BetaConstraint { get; }
+        /// <summary>Constraint on <c>gamma</c>, or null.</summary>
+        public Constraint? GammaConstraint { get; }
+
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "beta" => BetaRegularizer, "gamma" => GammaRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "beta" => BetaConstraint, "gamma" => GammaConstraint, _ => null };
 
         /// <inheritdoc />
         public override bool SupportsMasking => true;
@@ -138,8 +172,10 @@ namespace RnnSharp.Layers
             config["scale"] = Scale;
             config["beta_initializer"] = BetaInitializer.Serialize();
             config["gamma_initializer"] = GammaInitializer.Serialize();
-            foreach (var key in new[] { "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint" })
-                config[key] = null;
+            config["beta_regularizer"] = BetaRegularizer?.Serialize();
+            config["gamma_regularizer"] = GammaRegularizer?.Serialize();
+            config["beta_constraint"] = BetaConstraint?.Serialize();
+            config["gamma_constraint"] = GammaConstraint?.Serialize();
             return config;
         }
 

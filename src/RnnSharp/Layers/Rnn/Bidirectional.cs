@@ -270,6 +270,9 @@ namespace RnnSharp.Layers
             BackwardLayer.CarryStates(backward.States);
             var y = ForwardLayer.Finish(forward.Sequence, forward.States);
             var yRev = BackwardLayer.Finish(backward.Sequence, backward.States);
+            // Keras calls the two layers, so each one's activity regularizer sees its own outputs.
+            ForwardLayer.AddActivityLosses(y);
+            BackwardLayer.AddActivityLosses(yRev);
             // The backward layer's sequence is in its processing order: reverse it back to the input's time order.
             Tensor backwardOutput = ReturnSequences ? yRev.Output.flip(1) : yRev.Output;
             var states = y.States.Concat(yRev.States).ToArray();

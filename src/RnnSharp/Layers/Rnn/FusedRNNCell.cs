@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using RnnSharp.Utils;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,12 +46,26 @@ namespace RnnSharp.Layers
         /// <param name="dropout">Fraction of the input units to drop in training.</param>
         /// <param name="recurrentDropout">Fraction of the recurrent units to drop in training.</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentRegularizer">Penalty on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentConstraint">Constraint on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         protected FusedRNNCell(
             string? name, int units, Activations.Activation? activation, bool useBias,
             Initializer? kernelInitializer, Initializer? recurrentInitializer, Initializer? biasInitializer,
-            double dropout, double recurrentDropout, bool trainable)
+            double dropout, double recurrentDropout, bool trainable,
+            Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null)
             : base(name, dropout, recurrentDropout, trainable)
         {
+            KernelRegularizer = kernelRegularizer;
+            RecurrentRegularizer = recurrentRegularizer;
+            BiasRegularizer = biasRegularizer;
+            KernelConstraint = kernelConstraint;
+            RecurrentConstraint = recurrentConstraint;
+            BiasConstraint = biasConstraint;
             if (units <= 0)
                 throw new ArgumentException($"Received an invalid value for argument `units`, expected a positive integer, got {units}.", nameof(units));
             Units = units;
@@ -72,6 +88,27 @@ namespace RnnSharp.Layers
         public Initializer RecurrentInitializer { get; }
         /// <summary>Initializer of <c>bias</c> (Keras default <c>zeros</c>).</summary>
         public Initializer BiasInitializer { get; }
+        /// <summary>Penalty on <c>kernel</c>, or null.</summary>
+        public Regularizer? KernelRegularizer { get; }
+        /// <summary>Penalty on <c>recurrent_kernel</c>, or null.</summary>
+        public Regularizer? RecurrentRegularizer { get; }
+        /// <summary>Penalty on <c>bias</c>, or null.</summary>
+        public Regularizer? BiasRegularizer { get; }
+        /// <summary>Constraint on <c>kernel</c>, or null.</summary>
+        public Constraint? KernelConstraint { get; }
+        /// <summary>Constraint on <c>recurrent_kernel</c>, or null.</summary>
+        public Constraint? RecurrentConstraint { get; }
+        /// <summary>Constraint on <c>bias</c>, or null.</summary>
+        public Constraint? BiasConstraint { get; }
+
+        // Penalties and constraints see the weights in Keras's layout (ReadWeights), whatever the engine keeps.
+        /// <inheritdoc />
+        protected override Regularizer? GetWeightRegularizer(string weightName)
+            => weightName switch { "kernel" => KernelRegularizer, "recurrent_kernel" => RecurrentRegularizer, "bias" => BiasRegularizer, _ => null };
+
+        /// <inheritdoc />
+        protected override Constraint? GetWeightConstraint(string weightName)
+            => weightName switch { "kernel" => KernelConstraint, "recurrent_kernel" => RecurrentConstraint, "bias" => BiasConstraint, _ => null };
 
         /// <inheritdoc />
         public override int OutputSize => Units;
@@ -249,9 +286,12 @@ namespace RnnSharp.Layers
             config["kernel_initializer"] = KernelInitializer.Serialize();
             config["recurrent_initializer"] = RecurrentInitializer.Serialize();
             config["bias_initializer"] = BiasInitializer.Serialize();
-            // Keras's keys for what RnnSharp does not have: regularizers and constraints are always None.
-            foreach (var key in new[] { "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint" })
-                config[key] = null;
+            config["kernel_regularizer"] = KernelRegularizer?.Serialize();
+            config["recurrent_regularizer"] = RecurrentRegularizer?.Serialize();
+            config["bias_regularizer"] = BiasRegularizer?.Serialize();
+            config["kernel_constraint"] = KernelConstraint?.Serialize();
+            config["recurrent_constraint"] = RecurrentConstraint?.Serialize();
+            config["bias_constraint"] = BiasConstraint?.Serialize();
             config["dropout"] = Dropout;
             config["recurrent_dropout"] = RecurrentDropout;
             return config;

@@ -1,5 +1,7 @@
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 
 namespace RnnSharp.Layers
 {
@@ -19,6 +21,13 @@ namespace RnnSharp.Layers
         /// <param name="kernelInitializer">Initializer of <c>kernel</c>; null is <c>glorot_uniform</c>.</param>
         /// <param name="recurrentInitializer">Initializer of <c>recurrent_kernel</c>; null is <c>orthogonal</c>.</param>
         /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentRegularizer">Penalty on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="activityRegularizer">Penalty on the layer's outputs (states included), or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentConstraint">Constraint on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         /// <param name="dropout">Fraction of input units to drop in training.</param>
         /// <param name="recurrentDropout">Fraction of recurrent units to drop in training.</param>
         /// <param name="returnSequences">Return the whole sequence.</param>
@@ -36,13 +45,18 @@ namespace RnnSharp.Layers
         public GRU(
             int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
+            Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+            Regularizer? activityRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
             double dropout = 0.0, double recurrentDropout = 0.0, bool returnSequences = false, bool returnState = false,
             bool goBackwards = false, bool stateful = false, bool unroll = false, bool resetAfter = true, bool zeroOutputForMask = false,
             int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
             : base(new GRUCell(units, activation, recurrentActivation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
+                               kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint,
                                dropout, recurrentDropout, resetAfter, trainable: trainable),
                    returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask, inputShape, batchInputShape, batchSize, name, trainable)
         {
+            ActivityRegularizer = activityRegularizer;
         }
 
         /// <summary>The layer's cell.</summary>

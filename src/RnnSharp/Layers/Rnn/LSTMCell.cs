@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,6 +25,12 @@ namespace RnnSharp.Layers
         /// <param name="recurrentInitializer">Initializer of <c>recurrent_kernel</c>; null is <c>orthogonal</c>.</param>
         /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
         /// <param name="unitForgetBias">Start the forget-gate bias at 1 (and use <paramref name="biasInitializer"/> for the rest).</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentRegularizer">Penalty on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentConstraint">Constraint on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         /// <param name="dropout">Fraction of input units to drop in training.</param>
         /// <param name="recurrentDropout">Fraction of recurrent units to drop in training.</param>
         /// <param name="name">Cell name; null gives <c>lstm_cell</c>, <c>lstm_cell_1</c>, ...</param>
@@ -30,8 +38,12 @@ namespace RnnSharp.Layers
         public LSTMCell(
             int units, Activations.Activation? activation = null, Activations.Activation? recurrentActivation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
-            bool unitForgetBias = true, double dropout = 0.0, double recurrentDropout = 0.0, string? name = null, bool trainable = true)
-            : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable)
+            bool unitForgetBias = true,
+            Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
+            double dropout = 0.0, double recurrentDropout = 0.0, string? name = null, bool trainable = true)
+            : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable,
+                   kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
         {
             RecurrentActivation = recurrentActivation ?? "sigmoid";
             UnitForgetBias = unitForgetBias;

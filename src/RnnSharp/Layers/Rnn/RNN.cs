@@ -376,7 +376,12 @@ namespace RnnSharp.Layers
             config["time_major"] = false;
             config["zero_output_for_mask"] = ZeroOutputForMask;
             if (GetType() == typeof(RNN)) config["cell"] = Saving.LayerRegistry.Serialize(Cell);
-            else foreach (var (key, value) in Cell.GetConfig().Where(kv => kv.Key is not ("name" or "trainable" or "dtype"))) config[key] = value;
+            else
+            {
+                foreach (var (key, value) in Cell.GetConfig().Where(kv => kv.Key is not ("name" or "trainable" or "dtype"))) config[key] = value;
+                // Keras's LSTM, GRU and SimpleRNN always write their own activity regularizer beside the cell's arguments.
+                config["activity_regularizer"] = ActivityRegularizer?.Serialize();
+            }
             return config;
         }
 

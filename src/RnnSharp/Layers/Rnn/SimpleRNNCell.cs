@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using RnnSharp.Activations;
+using RnnSharp.Constraints;
 using RnnSharp.Initializers;
+using RnnSharp.Regularizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +23,12 @@ namespace RnnSharp.Layers
         /// <param name="kernelInitializer">Initializer of <c>kernel</c>; null is <c>glorot_uniform</c>.</param>
         /// <param name="recurrentInitializer">Initializer of <c>recurrent_kernel</c>; null is <c>orthogonal</c>.</param>
         /// <param name="biasInitializer">Initializer of <c>bias</c>; null is <c>zeros</c>.</param>
+        /// <param name="kernelRegularizer">Penalty on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentRegularizer">Penalty on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasRegularizer">Penalty on <c>bias</c>, or null.</param>
+        /// <param name="kernelConstraint">Constraint on <c>kernel</c>, or null.</param>
+        /// <param name="recurrentConstraint">Constraint on <c>recurrent_kernel</c>, or null.</param>
+        /// <param name="biasConstraint">Constraint on <c>bias</c>, or null.</param>
         /// <param name="dropout">Fraction of input units to drop in training.</param>
         /// <param name="recurrentDropout">Fraction of recurrent units to drop in training.</param>
         /// <param name="name">Cell name; null gives <c>simple_rnn_cell</c>, <c>simple_rnn_cell_1</c>, ...</param>
@@ -28,8 +36,11 @@ namespace RnnSharp.Layers
         public SimpleRNNCell(
             int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
+            Regularizer? kernelRegularizer = null, Regularizer? recurrentRegularizer = null, Regularizer? biasRegularizer = null,
+            Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
             double dropout = 0.0, double recurrentDropout = 0.0, string? name = null, bool trainable = true)
-            : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable)
+            : base(name, units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer, dropout, recurrentDropout, trainable,
+                   kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint)
         {
         }
 
