@@ -50,8 +50,12 @@ namespace RnnSharp.Constraints
         public Dictionary<string, object?> Serialize()
         {
             var config = new Dictionary<string, object?>(GetConfig());
-            if (Saving.Keras3Serialization.Active) return Saving.Keras3Serialization.Wrap("keras.constraints", ClassName, config);
-            return new() { ["class_name"] = ClassName, ["config"] = config };
+            var result = new Saving.SerializedObject(this);
+            var form = Saving.Keras3Serialization.Active
+                ? Saving.Keras3Serialization.Wrap("keras.constraints", ClassName, config)
+                : new Dictionary<string, object?> { ["class_name"] = ClassName, ["config"] = config };
+            foreach (var (key, value) in form) result[key] = value;
+            return result;
         }
 
         /// <summary>Rebuilds a constraint from Keras's serialized form: a name, Keras 2's <c>{"class_name", "config"}</c>
@@ -59,6 +63,7 @@ namespace RnnSharp.Constraints
         /// <exception cref="ArgumentException">A class RnnSharp does not know (named in the message), or a bad argument.</exception>
         public static Constraint Deserialize(object serialized)
         {
+            if (serialized is Saving.SerializedObject { Source: Constraint same }) return same;
             if (serialized is string name) return Get(name);
             if (serialized is not IReadOnlyDictionary<string, object?> entry || entry.GetValueOrDefault("class_name") is not string className)
                 throw new ArgumentException($"A constraint must be a name or {{\"class_name\": ..., \"config\": {{...}}}}, not {serialized}.", nameof(serialized));

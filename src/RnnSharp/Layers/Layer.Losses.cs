@@ -38,7 +38,8 @@ namespace RnnSharp.Layers
         /// The penalties of the layer and of the layers it is made of, as Keras's <c>layer.losses</c>: the activity
         /// penalties of the last call (this layer's, then its inner layers'), then the weight penalties of the trainable
         /// weights that have a regularizer, computed now from the current weights (differentiable). The trainer adds their
-        /// sum to the training loss; a model's <c>Losses</c> are those of all its layers.
+        /// sum to the training loss; a model's <c>Losses</c> are those of all its layers. An activity penalty is valid
+        /// until the next call of the model (or layer) that made it, which replaces it, as in Keras.
         /// </summary>
         public IReadOnlyList<Tensor> Losses
         {
@@ -55,7 +56,11 @@ namespace RnnSharp.Layers
         /// <summary>Forgets the activity penalties of the last call, of this layer and the layers it is made of.</summary>
         internal void ClearLosses()
         {
-            foreach (var layer in FlattenLayers()) layer.activityLosses.Items.Clear();
+            foreach (var layer in FlattenLayers())
+            {
+                foreach (var loss in layer.activityLosses.Items) loss.Dispose();
+                layer.activityLosses.Items.Clear();
+            }
         }
 
         /// <summary>
@@ -152,7 +157,9 @@ namespace RnnSharp.Layers
                 long batch = output.shape[0];
                 loss = batch == 0 ? zeros_like(loss) : loss / batch;
             }
-            activityLosses.Items.Add(loss);
+            // Owned by the layer, not by the dispose scope of the call that made it (a model's forward pass has its
+            // own), until the next outermost call or the end of the training step clears it.
+            activityLosses.Items.Add(loss.DetachFromDisposeScope());
         }
 
         // Starts a call: the outermost call on this thread clears the losses of its layers first. Returns whether this

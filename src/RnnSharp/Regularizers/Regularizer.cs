@@ -50,9 +50,12 @@ namespace RnnSharp.Regularizers
         /// </summary>
         public Dictionary<string, object?> Serialize()
         {
-            if (Saving.Keras3Serialization.Active)
-                return Saving.Keras3Serialization.Wrap("keras.regularizers", ClassName, new Dictionary<string, object?>(GetKeras3Config()));
-            return new() { ["class_name"] = ClassName, ["config"] = new Dictionary<string, object?>(GetConfig()) };
+            var result = new Saving.SerializedObject(this);
+            var form = Saving.Keras3Serialization.Active
+                ? Saving.Keras3Serialization.Wrap("keras.regularizers", ClassName, new Dictionary<string, object?>(GetKeras3Config()))
+                : new Dictionary<string, object?> { ["class_name"] = ClassName, ["config"] = new Dictionary<string, object?>(GetConfig()) };
+            foreach (var (key, value) in form) result[key] = value;
+            return result;
         }
 
         /// <summary>
@@ -62,6 +65,7 @@ namespace RnnSharp.Regularizers
         /// <exception cref="ArgumentException">A class RnnSharp does not know (named in the message), or a bad argument.</exception>
         public static Regularizer Deserialize(object serialized)
         {
+            if (serialized is Saving.SerializedObject { Source: Regularizer same }) return same;
             if (serialized is string name) return Get(name);
             if (serialized is not IReadOnlyDictionary<string, object?> entry || entry.GetValueOrDefault("class_name") is not string className)
                 throw new ArgumentException($"A regularizer must be a name or {{\"class_name\": ..., \"config\": {{...}}}}, not {serialized}.", nameof(serialized));

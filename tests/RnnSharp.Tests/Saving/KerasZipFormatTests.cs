@@ -26,10 +26,10 @@ namespace RnnSharp.Tests.Saving
     [Collection("Names")]
     public class KerasZipFormatTests
     {
-        private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Saving", "Fixtures", "Keras3", name);
+        internal static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Saving", "Fixtures", "Keras3", name);
 
         // A .keras archive as Keras 3's _save_model_to_fileobj writes it: metadata, config, weights, stored.
-        private static void WriteKerasArchive(string path, string config, string weightsFile, string version = "3.13.2")
+        internal static void WriteKerasArchive(string path, string config, string weightsFile, string version = "3.13.2")
         {
             using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
             void Add(string name, byte[] bytes)
