@@ -1,0 +1,64 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RnnSharp.Data;
+
+namespace OnnxServing.Server
+{
+    /// <summary>
+    /// The minimal API: <c>POST /predict</c> answers 200 with <c>{"probabilities": [[...], ...]}</c> (one row per
+    /// input row) or 400 with <c>{"error": "..."}</c>; <c>GET /health</c> names the model's input and output.
+    /// </summary>
+    public static class ServingApp
+    {
+        /// <summary>Builds the web application; the caller runs or starts it and disposes it.</summary>
+        /// <param name="options">The model, tokenizer and limits.</param>
+        /// <param name="args">Command-line arguments for ASP.NET Core's configuration, if any.</param>
+        /// <returns>The application, not yet started.</returns>
+        public static WebApplication Create(ServingOptions options, string[]? args = null)
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            var classifier = new OnnxClassifier(options.ModelPath, options.IntraOpThreads);
+            Tokenizer? tokenizer = options.TokenizerPath is null ? null : Tokenizer.FromJson(File.ReadAllText(options.TokenizerPath));
+
+            WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args ?? Array.Empty<string>());
+            builder.WebHost.UseUrls(options.Urls);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton(classifier);
+            WebApplication app = builder.Build();
+
+            app.MapGet("/health", () => Results.Json(new { status = "ok", input = classifier.InputName, output = classifier.OutputName, vocabulary_size = options.VocabularySize }));
+            app.MapPost("/predict", async (HttpRequest request) =>
+            {
+                JsonDocument document;
+                try
+                {
+                    document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+                }
+                catch (JsonException e)
+                {
+                    return Error($"The body is not valid JSON: {e.Message}");
+                }
+
+                using (document)
+                {
+                    string? error = PredictRequest.TryRead(document.RootElement, options, tokenizer, out var rows);
+                    if (error is not null)
+                        return Error(error);
+                    // ONNX Runtime computes synchronously; keep it off the request's I/O continuation.
+                    float[][] probabilities = await Task.Run(() => classifier.Predict(rows));
+                    return Results.Json(new { probabilities });
+                }
+            });
+            return app;
+        }
+
+        private static IResult Error(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status400BadRequest);
+    }
+}
