@@ -228,8 +228,10 @@ namespace RnnSharp.Export
                     nameof(elementType));
         }
 
-        private static void Validate(TritonOptions options)
+        /// <summary>Checks the options alone (the tensors are checked by <see cref="ConfigText"/>).</summary>
+        internal static void Validate(TritonOptions options)
         {
+            ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(options.Repository, nameof(options));
             ArgumentNullException.ThrowIfNull(options.ModelName, nameof(options));
             if (options.Repository.Length == 0)

@@ -469,6 +469,27 @@ namespace RnnSharp
         }
 
         /// <summary>
+        /// Exports the model as <see cref="Export(string, string)"/> does, then lays out a Triton Inference Server model
+        /// repository for it: <c>&lt;repository&gt;/&lt;model name&gt;/config.pbtxt</c> (platform <c>onnxruntime_onnx</c>,
+        /// the inputs and outputs as the written file declares them) and a copy of the file as
+        /// <c>&lt;repository&gt;/&lt;model name&gt;/&lt;version&gt;/model.onnx</c>. See <c>docs/deploy.md</c>.
+        /// </summary>
+        /// <param name="path">The ONNX file to write (e.g. <c>model.onnx</c>).</param>
+        /// <param name="triton">The repository folder, the model's name, and the configuration's options.</param>
+        /// <param name="format">The format; <c>"onnx"</c>, the only one Triton's ONNX Runtime backend serves.</param>
+        /// <exception cref="ArgumentException">The format is not <c>"onnx"</c>, or the Triton options are invalid (checked before anything is written).</exception>
+        /// <exception cref="InvalidOperationException">The model is not built.</exception>
+        /// <exception cref="NotSupportedException">A layer or an option has no ONNX form.</exception>
+        public void Export(string path, global::RnnSharp.Export.TritonOptions triton, string format = "onnx")
+        {
+            ArgumentNullException.ThrowIfNull(triton);
+            global::RnnSharp.Export.TritonModelRepository.Validate(triton);
+            Export(path, format);
+            var signature = global::RnnSharp.Export.OnnxSignature.Read(path);
+            global::RnnSharp.Export.TritonModelRepository.Write(triton, path, signature.Inputs, signature.Outputs);
+        }
+
+        /// <summary>
         /// Saves the whole model, architecture (<see cref="GetConfig"/>) and weights, to <paramref name="path"/>, as
         /// Keras's <c>model.save</c>; <see cref="Load"/> rebuilds it in a fresh process. Written atomically, as
         /// <see cref="SaveWeights"/>. States of stateful layers are not saved.

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Microsoft.ML.OnnxRuntime;
 using RnnSharp.Export;
+using RnnSharp.Layers;
 using Xunit;
 
 namespace RnnSharp.Tests.Export
@@ -213,6 +216,126 @@ namespace RnnSharp.Tests.Export
                 Assert.Throws<ArgumentException>(() => TritonModelRepository.ConfigText(options with { Version = 0 }, SentimentInputs, SentimentOutputs)).Message,
                 StringComparison.Ordinal);
             Assert.Throws<ArgumentException>(() => TritonModelRepository.DataType("int4"));
+        }
+
+        private static Sequential ExportableSentimentModel()
+        {
+            Backend.SetRandomSeed(3);
+            var model = new Sequential(new Layer[]
+            {
+                new Embedding(30, 4, maskZero: true, name: "embedding"),
+                new LSTM(4, returnSequences: true, name: "lstm"),
+                new GRU(4, name: "gru"),
+                new Dense(1, activation: "sigmoid", name: "dense"),
+            }, "sentiment");
+            model.Build(new int?[] { null, null });
+            return model;
+        }
+
+        // What ONNX Runtime reads from a file: element types as dtype names, symbolic dimensions as -1.
+        private static ModelTensorInfo[] FromOnnxRuntime(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+            metadata.Select(pair => new ModelTensorInfo(
+                pair.Key,
+                pair.Value.ElementType == typeof(long) ? "int64" : pair.Value.ElementType == typeof(float) ? "float32" : pair.Value.ElementType.Name,
+                pair.Value.Dimensions.Select(d => (long)d).ToArray())).ToArray();
+
+        [Fact]
+        public void ExportWritesARepositoryThatMatchesTheOnnxFile()
+        {
+            string root = Path.Combine(Path.GetTempPath(), "rnnsharp-triton-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using var model = ExportableSentimentModel();
+                string onnx = Path.Combine(root, "model.onnx");
+                var options = new TritonOptions(Path.Combine(root, "models"), "sentiment") { MaxBatchSize = 64, PreferredBatchSizes = new[] { 16, 64 } };
+                model.Export(onnx, options);
+
+                string modelFile = Path.Combine(root, "models", "sentiment", "1", "model.onnx");
+                Assert.Equal(File.ReadAllBytes(onnx), File.ReadAllBytes(modelFile));
+                string config = File.ReadAllText(Path.Combine(root, "models", "sentiment", "config.pbtxt"));
+                string expected =
+                    "# Triton Inference Server model configuration (model_config.proto, text format), written by RnnSharp.\n" +
+                    "name: \"sentiment\"\n" +
+                    "platform: \"onnxruntime_onnx\"\n" +
+                    "max_batch_size: 64\n" +
+                    "input [\n" +
+                    "  {\n" +
+                    "    name: \"embedding_input\"\n" +
+                    "    data_type: TYPE_INT64\n" +
+                    "    dims: [ -1 ]\n" +
+                    "  }\n" +
+                    "]\n" +
+                    "output [\n" +
+                    "  {\n" +
+                    "    name: \"dense\"\n" +
+                    "    data_type: TYPE_FP32\n" +
+                    "    dims: [ 1 ]\n" +
+                    "  }\n" +
+                    "]\n" +
+                    "instance_group [\n" +
+                    "  {\n" +
+                    "    count: 1\n" +
+                    "    kind: KIND_AUTO\n" +
+                    "  }\n" +
+                    "]\n" +
+                    "dynamic_batching {\n" +
+                    "  preferred_batch_size: [ 16, 64 ]\n" +
+                    "  max_queue_delay_microseconds: 100\n" +
+                    "}\n";
+                Assert.Equal(expected, config);
+
+                // The names, types and shapes in the configuration are those ONNX Runtime reads from the copied file.
+                using var session = new InferenceSession(modelFile);
+                ModelTensorInfo[] inputs = FromOnnxRuntime(session.InputMetadata), outputs = FromOnnxRuntime(session.OutputMetadata);
+                Assert.Equal(new[] { new ModelTensorInfo("embedding_input", "int64", new long[] { -1, -1 }) }, inputs);
+                Assert.Equal(new[] { new ModelTensorInfo("dense", "float32", new long[] { -1, 1 }) }, outputs);
+                Assert.Equal(TritonModelRepository.ConfigText(options, inputs, outputs), config);
+                OnnxSignature signature = OnnxSignature.Read(modelFile);
+                Assert.Equal(inputs, signature.Inputs);
+                Assert.Equal(outputs, signature.Outputs);
+            }
+            finally
+            {
+                if (Directory.Exists(root))
+                    Directory.Delete(root, recursive: true);
+            }
+        }
+
+        [Fact]
+        public void ExportWithInvalidTritonOptionsWritesNothing()
+        {
+            string root = Path.Combine(Path.GetTempPath(), "rnnsharp-triton-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                using var model = ExportableSentimentModel();
+                string onnx = Path.Combine(root, "model.onnx");
+                var error = Assert.Throws<ArgumentException>(() => model.Export(onnx, new TritonOptions(Path.Combine(root, "models"), "a/b")));
+                Assert.Contains("plain folder name; received \"a/b\"", error.Message, StringComparison.Ordinal);
+                Assert.False(File.Exists(onnx));
+                Assert.False(Directory.Exists(Path.Combine(root, "models")));
+                Assert.Throws<ArgumentException>(() => model.Export(onnx, new TritonOptions(Path.Combine(root, "models"), "m"), format: "tflite"));
+                Assert.False(File.Exists(onnx));
+            }
+            finally
+            {
+                if (Directory.Exists(root))
+                    Directory.Delete(root, recursive: true);
+            }
+        }
+
+        [Fact]
+        public void SignatureOfANonOnnxFileIsRefused()
+        {
+            string path = Path.Combine(Path.GetTempPath(), "rnnsharp-triton-" + Guid.NewGuid().ToString("N") + ".onnx");
+            try
+            {
+                File.WriteAllBytes(path, new byte[] { 0xff, 0xff, 0xff, 0xff });
+                Assert.Contains("is not an ONNX model", Assert.Throws<InvalidDataException>(() => OnnxSignature.Read(path)).Message, StringComparison.Ordinal);
+            }
+            finally
+            {
+                File.Delete(path);
+            }
         }
 
         [Fact]
