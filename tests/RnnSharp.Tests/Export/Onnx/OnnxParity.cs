@@ -14,12 +14,18 @@ namespace RnnSharp.Tests.Export.Onnx
     {
         public const double Tolerance = 1e-5;
 
-        /// <summary>Sets every weight to seeded uniform values in [-0.5, 0.5), so biases and recurrent biases matter.</summary>
+        /// <summary>Sets every weight to seeded uniform values in [-0.5, 0.5), so biases and recurrent biases matter
+        /// (variances in [0.5, 1)).</summary>
         public static void RandomizeWeights(Model model, int seed)
         {
             var rng = new Random(seed);
-            var weights = model.GetWeights().Select(w => tensor(
-                Enumerable.Range(0, (int)w.numel()).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), w.shape)).ToArray();
+            var infos = model.Weights;
+            var weights = model.GetWeights().Select((w, i) =>
+            {
+                bool variance = infos[i].Name.Contains("variance", StringComparison.Ordinal);
+                return tensor(Enumerable.Range(0, (int)w.numel()).Select(_ => rng.NextDouble() - 0.5)
+                    .Select(v => (float)(variance ? Math.Abs(v) + 0.5 : v)).ToArray(), w.shape);
+            }).ToArray();
             model.SetWeights(weights);
         }
 
