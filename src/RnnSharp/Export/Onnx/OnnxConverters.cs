@@ -34,6 +34,18 @@ namespace RnnSharp.Export.Onnx
             [typeof(Maximum)] = new MergeConverter(),
             [typeof(Minimum)] = new MergeConverter(),
             [typeof(Concatenate)] = new ConcatenateConverter(),
+            [typeof(Dot)] = new DotConverter(),
+            [typeof(Conv1D)] = new Conv1DConverter(),
+            [typeof(MaxPooling1D)] = new Pooling1DConverter(),
+            [typeof(AveragePooling1D)] = new Pooling1DConverter(),
+            [typeof(GlobalAveragePooling1D)] = new GlobalPooling1DConverter(),
+            [typeof(GlobalMaxPooling1D)] = new GlobalPooling1DConverter(),
+            [typeof(Flatten)] = new FlattenConverter(),
+            [typeof(Reshape)] = new ReshapeConverter(),
+            [typeof(RepeatVector)] = new RepeatVectorConverter(),
+            [typeof(Permute)] = new PermuteConverter(),
+            [typeof(LayerNormalization)] = new LayerNormalizationConverter(),
+            [typeof(BatchNormalization)] = new BatchNormalizationConverter(),
         };
 
         /// <summary>The layer classes the export converts.</summary>

@@ -183,8 +183,6 @@ namespace RnnSharp.Export.Onnx
             if (layer is Model nested) return EmitModel(graph, nested, inputs, states);
             var converter = OnnxConverters.For(layer);
             converter.Check(layer);
-            if (!layer.SupportsMasking && inputs.Any(i => i.Mask is not null))
-                throw Unsupported(layer, "a masked input (the layer does not support masking)");
             return converter.Convert(new OnnxLayerCall(graph, layer, inputs, states));
         }
     }

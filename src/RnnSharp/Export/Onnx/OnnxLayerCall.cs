@@ -43,6 +43,10 @@ namespace RnnSharp.Export.Onnx
         /// <summary>The call's single output value with its Keras shape (the layer's first output shape) and mask.</summary>
         public OnnxValue Output(string name, string? mask) => new(name, OutputShapes[0], mask);
 
+        /// <summary>The input's mask passed on, as Keras's default <c>compute_mask</c>: by a layer that supports masking,
+        /// dropped by any other (which ignores it, as RnnSharp's layers do).</summary>
+        public string? PassedMask => Layer.SupportsMasking ? Input.Mask : null;
+
         /// <summary>An error for an option or layer the export does not support, naming the layer.</summary>
         public NotSupportedException Unsupported(string what, string? supported = null)
             => OnnxExporter.Unsupported(Layer, what, supported);

@@ -6,8 +6,8 @@ namespace RnnSharp.Export.Onnx.Converters
 {
     /// <summary>
     /// <see cref="Bidirectional"/>: both directions as one ONNX operator with <c>direction = "bidirectional"</c> when
-    /// they are of one kind (the usual case, every merge mode: the merge follows the operator), else one operator per
-    /// direction; then the merge (<c>Concat</c>, <c>Add</c>, <c>Mul</c>, the average as <c>Add</c> then <c>Div</c>, or
+    /// they are of one kind and the wrapped layer runs forwards (the usual case, every merge mode: the merge follows the
+    /// operator), else one operator per layer, each in its own direction; then the merge (<c>Concat</c>, <c>Add</c>, <c>Mul</c>, the average as <c>Add</c> then <c>Div</c>, or
     /// both outputs for mergeMode null).
     /// </summary>
     internal sealed class BidirectionalConverter : OnnxLayerConverter
@@ -17,8 +17,6 @@ namespace RnnSharp.Export.Onnx.Converters
             var bidirectional = (Bidirectional)layer;
             OnnxRecurrence.Check(bidirectional.ForwardLayer);
             OnnxRecurrence.Check(bidirectional.BackwardLayer);
-            if (bidirectional.ForwardLayer.GoBackwards)
-                throw OnnxExporter.Unsupported(layer, "a forward layer with goBackwards: true", "goBackwards: false on the wrapped layer");
         }
 
         public override IReadOnlyList<OnnxValue> Convert(OnnxLayerCall call)
@@ -40,7 +38,7 @@ namespace RnnSharp.Export.Onnx.Converters
 
             string f, b;
             string[] fStates, bStates;
-            if (OnnxRecurrence.CanShareOperator(layer.ForwardLayer, layer.BackwardLayer))
+            if (!layer.ForwardLayer.GoBackwards && OnnxRecurrence.CanShareOperator(layer.ForwardLayer, layer.BackwardLayer))
             {
                 var result = OnnxRecurrence.Emit(g, hint, input.Name, input.Mask, new[] { forward, backward }, sequences);
                 f = sequences ? result.Sequences[0]! : result.Lasts[0];
@@ -49,13 +47,23 @@ namespace RnnSharp.Export.Onnx.Converters
             }
             else
             {
-                var fr = OnnxRecurrence.Emit(g, layer.ForwardLayer.Name, input.Name, input.Mask, new[] { forward }, sequences);
-                string reversed = g.Reverse(input.Name, 1, hint + "_reversed");
-                string? reversedMask = input.Mask is null ? null : g.Reverse(input.Mask, 1, hint + "_mask_reversed");
-                var br = OnnxRecurrence.Emit(g, layer.BackwardLayer.Name, reversed, reversedMask, new[] { backward }, sequences);
+                // Each layer over the input in its own direction (goBackwards reverses it), as Keras runs the two.
+                OnnxRecurrence.Result Run(RNN rnn, OnnxRecurrence.Direction direction)
+                {
+                    string x = input.Name;
+                    string? m = input.Mask;
+                    if (rnn.GoBackwards)
+                    {
+                        x = g.Reverse(x, 1, rnn.Name + "_reversed");
+                        if (m is not null) m = g.Reverse(m, 1, rnn.Name + "_mask_reversed");
+                    }
+                    return OnnxRecurrence.Emit(g, rnn.Name, x, m, new[] { direction }, sequences);
+                }
+                var fr = Run(layer.ForwardLayer, forward);
+                var br = Run(layer.BackwardLayer, backward);
                 f = sequences ? fr.Sequences[0]! : fr.Lasts[0];
-                // The backward sequence is in its processing order: back to the input's time order, as Keras does.
-                b = sequences ? g.Reverse(br.Sequences[0]!, 1, hint + "_backward_in_time_order") : br.Lasts[0];
+                // The backward layer's sequence is in its processing order: reversed, as Keras does, before the merge.
+                b = sequences ? g.Reverse(br.Sequences[0]!, 1, hint + "_backward_reversed") : br.Lasts[0];
                 (fStates, bStates) = (fr.States[0], br.States[0]);
             }
 

@@ -17,7 +17,7 @@ namespace RnnSharp.Export.Onnx.Converters
             string y = g.Add("MatMul", new[] { call.Input.Name, g.Initializer(call.Hint + "_kernel", weights[0]) }, call.Hint + "_matmul");
             if (layer.UseBias) y = g.Add("Add", new[] { y, g.Initializer(call.Hint + "_bias", weights[1]) }, call.Hint + "_biased");
             y = OnnxActivations.Apply(g, layer.Activation, y, call.Hint + "_" + layer.Activation.Name);
-            return new[] { call.Output(y, call.Input.Mask) };
+            return new[] { call.Output(y, call.PassedMask) };
         }
     }
 }
