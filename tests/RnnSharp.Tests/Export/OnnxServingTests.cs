@@ -27,7 +27,7 @@ namespace RnnSharp.Tests.Export
         private const int Vocabulary = 50;
         private const int MaxLength = 6;
 
-        private static readonly string[] Texts = { "a good film, a great cast", "dull and bad", "good good good bad" };
+        private static readonly string[] Texts = { "a good film, a great cast", "dull and bad", "good good good bad", "words it never saw" };
 
         private static Sequential SentimentModel()
         {
@@ -101,11 +101,11 @@ namespace RnnSharp.Tests.Export
                     using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(30) };
 
                     // Token ids: the same rows through Predict.
-                    long[,] ids = { { 5, 12, 7, 3, 0, 0 }, { 30, 31, 2, 9, 49, 1 }, { 1, 0, 0, 0, 0, 0 } };
+                    long[,] ids = { { 5, 12, 7, 3, 0, 0 }, { 30, 31, 2, 9, 49, 1 }, { 1, 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0, 0 } };
                     using (Tensor x = tensor(ids))
                     using (Tensor expected = model.Predict(x))
                     {
-                        var (status, body) = await Post(client, "{\"ids\": [[5, 12, 7, 3, 0, 0], [30, 31, 2, 9, 49, 1], [1, 0, 0, 0, 0, 0]]}");
+                        var (status, body) = await Post(client, "{\"ids\": [[5, 12, 7, 3, 0, 0], [30, 31, 2, 9, 49, 1], [1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]]}");
                         Assert.Equal(HttpStatusCode.OK, status);
                         AssertClose(Rows(expected), ProbabilitiesOf(body));
                     }
