@@ -119,6 +119,24 @@ namespace RnnSharp.Tests.Export
                         AssertClose(Rows(expected), ProbabilitiesOf(body));
                     }
 
+                    // Concurrent requests share one session: each gets its own row's answer.
+                    using (Tensor x = tensor(ids))
+                    using (Tensor expected = model.Predict(x))
+                    {
+                        float[][] rows = Rows(expected);
+                        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(k =>
+                        {
+                            int row = k % ids.GetLength(0);
+                            string body = "{\"ids\": [[" + string.Join(", ", Enumerable.Range(0, MaxLength).Select(j => ids[row, j])) + "]]}";
+                            return Post(client, body);
+                        }));
+                        for (int k = 0; k < answers.Length; k++)
+                        {
+                            Assert.Equal(HttpStatusCode.OK, answers[k].Status);
+                            AssertClose(new[] { rows[k % ids.GetLength(0)] }, ProbabilitiesOf(answers[k].Body));
+                        }
+                    }
+
                     var bad = new (string Body, string Message)[]
                     {
                         ("{\"ids\": [[1, 2, 3], [4, 5]]}", "row 0 has 3 ids, row 1 has 2"),
