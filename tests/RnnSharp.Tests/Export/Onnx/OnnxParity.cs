@@ -59,7 +59,8 @@ namespace RnnSharp.Tests.Export.Onnx
         public static IReadOnlyList<(float[] Values, long[] Shape)> Run(
             string path, IReadOnlyList<string> inputNames, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, GraphOptimizationLevel level)
         {
-            using var options = new SessionOptions { GraphOptimizationLevel = level };
+            // One thread: the models are tiny, and thread pools per session cost more than they save on CI's 2 cores.
+            using var options = new SessionOptions { GraphOptimizationLevel = level, IntraOpNumThreads = 1, InterOpNumThreads = 1 };
             using var session = new InferenceSession(path, options);
             var values = inputs.Select(ToOrt).ToArray();
             try
