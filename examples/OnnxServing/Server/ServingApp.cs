@@ -3,6 +3,7 @@ using System.IO;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,8 @@ namespace OnnxServing.Server
 {
     /// <summary>
     /// The minimal API: <c>POST /predict</c> answers 200 with <c>{"probabilities": [[...], ...]}</c> (one row per
-    /// input row) or 400 with <c>{"error": "..."}</c>; <c>GET /health</c> names the model's input and output.
+    /// input row), 400 with <c>{"error": "..."}</c> for a request it cannot answer, or 500 with <c>{"error": "..."}</c>
+    /// for a failure of its own; <c>GET /health</c> names the model's input and output.
     /// </summary>
     public static class ServingApp
     {
@@ -32,6 +34,13 @@ namespace OnnxServing.Server
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton(classifier);
             WebApplication app = builder.Build();
+            // An error of the server's own (a tokenizer that does not match the model) still answers in JSON.
+            app.UseExceptionHandler(handler => handler.Run(context =>
+            {
+                Exception? error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                return context.Response.WriteAsJsonAsync(new { error = "The server failed to answer: " + (error?.Message ?? "unknown error") });
+            }));
 
             app.MapGet("/health", () => Results.Json(new { status = "ok", input = classifier.InputName, output = classifier.OutputName, vocabulary_size = options.VocabularySize }));
             app.MapPost("/predict", async (HttpRequest request) =>

@@ -180,6 +180,40 @@ namespace RnnSharp.Tests.Export
         }
 
         [Fact]
+        public async Task AServerFailureAnswers500InJson()
+        {
+            string directory = Path.Combine(Path.GetTempPath(), "rnnsharp-serving-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(directory);
+            try
+            {
+                using var model = SentimentModel();
+                string modelPath = Path.Combine(directory, "model.onnx");
+                string tokenizerPath = Path.Combine(directory, "tokenizer.json");
+                model.Export(modelPath);
+                File.WriteAllText(tokenizerPath, FittedTokenizer().ToJson());
+                // A vocabulary smaller than the tokenizer's ids: the tokenizer does not belong to this model.
+                var options = new ServingOptions(modelPath, tokenizerPath, 3, MaxLength) { Urls = "http://127.0.0.1:0" };
+                await using var app = ServingApp.Create(options);
+                await app.StartAsync();
+                try
+                {
+                    using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(30) };
+                    var (status, body) = await Post(client, "{\"texts\": [\"dull and bad\"]}");
+                    Assert.Equal(HttpStatusCode.InternalServerError, status);
+                    Assert.Contains("the tokenizer and model do not match", body.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+                }
+                finally
+                {
+                    await app.StopAsync();
+                }
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        [Fact]
         public void ServerReferencesNeitherRnnSharpNorTorchSharp()
         {
             // The server must run without libtorch: its assembly may not even name TorchSharp or RnnSharp.
