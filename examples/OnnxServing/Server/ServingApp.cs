@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RnnSharp.Data;
 
@@ -26,14 +25,15 @@ namespace OnnxServing.Server
         public static WebApplication Create(ServingOptions options, string[]? args = null)
         {
             ArgumentNullException.ThrowIfNull(options);
-            var classifier = new OnnxClassifier(options.ModelPath, options.IntraOpThreads);
             Tokenizer? tokenizer = options.TokenizerPath is null ? null : Tokenizer.FromJson(File.ReadAllText(options.TokenizerPath));
+            var classifier = new OnnxClassifier(options.ModelPath, options.IntraOpThreads);
 
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args ?? Array.Empty<string>());
             builder.WebHost.UseUrls(options.Urls);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton(classifier);
             WebApplication app = builder.Build();
+            // The session holds native memory; it goes with the application.
+            app.Lifetime.ApplicationStopped.Register(classifier.Dispose);
             // An error of the server's own (a tokenizer that does not match the model) still answers in JSON.
             app.UseExceptionHandler(handler => handler.Run(context =>
             {
