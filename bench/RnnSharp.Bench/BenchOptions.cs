@@ -8,12 +8,12 @@ namespace RnnSharp.Bench
     /// <summary>Command-line options of the benchmark.</summary>
     internal sealed class BenchOptions
     {
-        public static readonly string[] AllCases = { "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "F", "MEM" };
+        public static readonly string[] AllCases = { "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "F", "MEM" };
 
         /// <summary>Short run: fewer configurations, repetitions and steps.</summary>
         public bool Quick { get; private set; }
 
-        /// <summary>Cases to run (S1..S8, F for the multi-layer fusion probe, MEM for the long-run memory check).</summary>
+        /// <summary>Cases to run (S1..S9, F for the multi-layer fusion probe, MEM for the long-run memory check).</summary>
         public HashSet<string> Cases { get; private set; } = new(AllCases, StringComparer.OrdinalIgnoreCase);
 
         /// <summary>Folder for results.json and results.csv.</summary>
@@ -70,8 +70,8 @@ namespace RnnSharp.Bench
               dotnet run -c Release --project bench/RnnSharp.Bench -- [options]
 
               --quick            short run (a few minutes): fewer sizes, repetitions and steps
-              --cases S1,S7,...  subset of S1 S2 S3 S4 S5 S6 S7 S8 F MEM (F: multi-layer fusion probe,
-                                 MEM: long-run flat-memory check); default: all
+              --cases S1,S7,...  subset of S1 S2 S3 S4 S5 S6 S7 S8 S9 F MEM (S9: Predict vs ONNX Runtime,
+                                 F: multi-layer fusion probe, MEM: long-run flat-memory check); default: all
               --reps N           timed repetitions per contender (default 15, quick 9; fewer, at least 5 or 3,
                                  where one repetition of all contenders exceeds 40 s, quick 10 s)
               --warmup N         untimed warm-up repetitions per contender (default 2, quick 1)

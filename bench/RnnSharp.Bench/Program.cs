@@ -46,6 +46,7 @@ namespace RnnSharp.Bench
             if (options.Cases.Contains("S6")) LayerCases.Run(ctx);
             if (options.Cases.Contains("S7")) MaskedCases.Run(ctx);
             if (options.Cases.Contains("S8")) FunctionalCases.Run(ctx);
+            if (options.Cases.Contains("S9")) OnnxCases.Run(ctx);
             if (options.Cases.Contains("F")) FusionProbe.Run(ctx);
             if (options.Cases.Contains("MEM")) LongRun.Run(ctx);
             if (options.Profile) Profiler.Run(ctx);
@@ -70,6 +71,7 @@ namespace RnnSharp.Bench
             ["torchThreads"] = torch.get_num_threads(),
             ["torchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
             ["libtorch"] = LibtorchVersion(),
+            ["onnxRuntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(),
             ["device"] = "cpu",
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
             ["os"] = RuntimeInformation.OSDescription,
@@ -105,6 +107,10 @@ namespace RnnSharp.Bench
                 string Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
                 var flags = Field("flags").Split(' ');
                 string vector = flags.Contains("avx512f") ? "AVX-512" : flags.Contains("avx2") ? "AVX2" : "no AVX2";
+                // AMX and AVX-512 VNNI/BF16 decide which of ONNX Runtime's and oneDNN's kernels run (S9).
+                if (flags.Contains("avx512_vnni")) vector += " VNNI";
+                if (flags.Contains("avx512_bf16")) vector += " BF16";
+                vector += flags.Contains("amx_tile") ? ", AMX" : ", no AMX";
                 string vm = flags.Contains("hypervisor") ? ", virtual machine" : "";
                 return $"family {Field("cpu family")} model {Field("model")} stepping {Field("stepping")}, {Field("cpu MHz")} MHz, {vector}{vm}";
             }

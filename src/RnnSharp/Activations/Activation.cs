@@ -65,6 +65,10 @@ namespace RnnSharp.Activations
         [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(name))]
         public static implicit operator Activation?(string? name) => name is null ? null : Get(name);
 
+        /// <summary>Whether this is Keras's own function of its name (from <see cref="Get"/>), not a custom function that
+        /// reuses a name (the ONNX export converts only Keras's own).</summary>
+        internal bool IsBuiltIn => Known.TryGetValue(Name, out var known) && ReferenceEquals(known, function);
+
         /// <summary>Applies the activation.</summary>
         public Tensor Apply(Tensor x) => function(x);
 

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Text;
+using System.Text.Json;
 
 namespace RnnSharp.Data
 {
@@ -250,6 +253,93 @@ namespace RnnSharp.Data
             return result;
         }
 
+        /// <summary>
+        /// The tokenizer as JSON, exactly as Keras's <c>Tokenizer.to_json()</c> writes it (Python's <c>json.dumps</c>
+        /// layout, non-ASCII characters escaped): <c>{"class_name": "Tokenizer", "config": {...}}</c> with the
+        /// constructor's arguments, <c>document_count</c>, and the five dictionaries each as a JSON string.
+        /// </summary>
+        /// <remarks>
+        /// Keras's <c>tokenizer_from_json</c> reads it, and so does <see cref="FromJson"/>: a tokenizer fitted here can
+        /// encode texts in Python, and the other way round. This file uses no TorchSharp, so a serving process may
+        /// compile it in to encode texts without loading libtorch.
+        /// </remarks>
+        /// <returns>The JSON text.</returns>
+        public string ToJson()
+        {
+            var config = new StringBuilder();
+            config.Append("{\"class_name\": \"Tokenizer\", \"config\": {");
+            config.Append("\"num_words\": ").Append(NumWords is int n ? n.ToString(CultureInfo.InvariantCulture) : "null");
+            config.Append(", \"filters\": ").Append(PythonJsonString(Filters));
+            config.Append(", \"lower\": ").Append(Lower ? "true" : "false");
+            config.Append(", \"split\": ").Append(PythonJsonString(Split));
+            config.Append(", \"char_level\": ").Append(CharLevel ? "true" : "false");
+            config.Append(", \"oov_token\": ").Append(OovToken is null ? "null" : PythonJsonString(OovToken));
+            config.Append(", \"document_count\": ").Append(DocumentCount.ToString(CultureInfo.InvariantCulture));
+            config.Append(", \"word_counts\": ").Append(PythonJsonString(PythonJsonObject(wordCounts, k => k, v => v.ToString(CultureInfo.InvariantCulture))));
+            config.Append(", \"word_docs\": ").Append(PythonJsonString(PythonJsonObject(wordDocs, k => k, v => v.ToString(CultureInfo.InvariantCulture))));
+            // json.dumps writes integer keys as strings.
+            config.Append(", \"index_docs\": ").Append(PythonJsonString(PythonJsonObject(indexDocs, k => k.ToString(CultureInfo.InvariantCulture), v => v.ToString(CultureInfo.InvariantCulture))));
+            config.Append(", \"index_word\": ").Append(PythonJsonString(PythonJsonObject(indexWord, k => k.ToString(CultureInfo.InvariantCulture), PythonJsonString)));
+            config.Append(", \"word_index\": ").Append(PythonJsonString(PythonJsonObject(wordIndex, k => k, v => v.ToString(CultureInfo.InvariantCulture))));
+            return config.Append("}}").ToString();
+        }
+
+        /// <summary>
+        /// Reads a tokenizer from the JSON of <see cref="ToJson"/> or of Keras's <c>Tokenizer.to_json()</c> (Keras's
+        /// <c>tokenizer_from_json</c>): the arguments, the document count and the five dictionaries in their order.
+        /// </summary>
+        /// <param name="json">The JSON text.</param>
+        /// <returns>The tokenizer, ready to encode and decode texts.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="json"/> is <see langword="null"/>.</exception>
+        /// <exception cref="FormatException">
+        /// The text is not JSON, its <c>class_name</c> is not <c>"Tokenizer"</c>, or an entry is missing or of the wrong kind.
+        /// </exception>
+        public static Tokenizer FromJson(string json)
+        {
+            ArgumentNullException.ThrowIfNull(json);
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(json);
+                JsonElement root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                    throw new FormatException($"A tokenizer's JSON must be an object; received {root.ValueKind}.");
+                string className = Property(root, "class_name", JsonValueKind.String).GetString()!;
+                if (className != "Tokenizer")
+                    throw new FormatException($"A tokenizer's JSON must have class_name \"Tokenizer\"; received \"{className}\".");
+                JsonElement config = Property(root, "config", JsonValueKind.Object);
+                JsonElement numWords = config.TryGetProperty("num_words", out JsonElement n) ? n : default;
+                JsonElement oovToken = config.TryGetProperty("oov_token", out JsonElement o) ? o : default;
+                var tokenizer = new Tokenizer(
+                    numWords.ValueKind == JsonValueKind.Number ? numWords.GetInt32() : null,
+                    config.TryGetProperty("filters", out JsonElement f) ? f.GetString() ?? Text.DefaultFilters : Text.DefaultFilters,
+                    !config.TryGetProperty("lower", out JsonElement l) || l.GetBoolean(),
+                    config.TryGetProperty("split", out JsonElement s) ? s.GetString() ?? " " : " ",
+                    config.TryGetProperty("char_level", out JsonElement c) && c.GetBoolean(),
+                    oovToken.ValueKind == JsonValueKind.String ? oovToken.GetString() : null);
+                tokenizer.DocumentCount = config.TryGetProperty("document_count", out JsonElement d) ? d.GetInt32() : 0;
+                foreach (var (key, value) in EmbeddedObject(config, "word_counts"))
+                    tokenizer.wordCounts[key] = value.GetInt32();
+                foreach (var (key, value) in EmbeddedObject(config, "word_docs"))
+                    tokenizer.wordDocs[key] = value.GetInt32();
+                foreach (var (key, value) in EmbeddedObject(config, "index_docs"))
+                    tokenizer.indexDocs[IntegerKey(key, "index_docs")] = value.GetInt32();
+                foreach (var (key, value) in EmbeddedObject(config, "index_word"))
+                    tokenizer.indexWord[IntegerKey(key, "index_word")] = value.GetString() ?? throw new FormatException($"index_word[{key}] must be a string; received null.");
+                foreach (var (key, value) in EmbeddedObject(config, "word_index"))
+                    tokenizer.wordIndex[key] = value.GetInt32();
+                return tokenizer;
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"A tokenizer's JSON could not be parsed: {e.Message}", e);
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonElement's getters throw it for a value of the wrong kind (a string where a count belongs).
+                throw new FormatException($"A tokenizer's JSON has a value of the wrong kind: {e.Message}", e);
+            }
+        }
+
         private List<string> Tokenize(string text)
         {
             if (CharLevel)
@@ -265,6 +355,78 @@ namespace RnnSharp.Data
 
         private int? OovIndex() =>
             OovToken is not null && wordIndex.TryGetValue(OovToken, out int index) ? index : null;
+
+        private static JsonElement Property(JsonElement element, string name, JsonValueKind kind)
+        {
+            if (!element.TryGetProperty(name, out JsonElement value))
+                throw new FormatException($"\"{name}\" is missing.");
+            if (value.ValueKind != kind)
+                throw new FormatException($"\"{name}\" must be a JSON {kind}; received {value.ValueKind}.");
+            return value;
+        }
+
+        // Keras stores each dictionary as a JSON string holding a JSON object; an absent entry is an empty dictionary.
+        private static List<(string Key, JsonElement Value)> EmbeddedObject(JsonElement config, string name)
+        {
+            var entries = new List<(string, JsonElement)>();
+            if (!config.TryGetProperty(name, out JsonElement text))
+                return entries;
+            if (text.ValueKind != JsonValueKind.String)
+                throw new FormatException($"\"{name}\" must be a JSON string holding an object (as json.dumps writes it); received {text.ValueKind}.");
+            using JsonDocument inner = JsonDocument.Parse(text.GetString()!);
+            if (inner.RootElement.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"\"{name}\" must hold a JSON object; it holds {inner.RootElement.ValueKind}.");
+            foreach (JsonProperty property in inner.RootElement.EnumerateObject())
+                entries.Add((property.Name, property.Value.Clone()));
+            return entries;
+        }
+
+        private static int IntegerKey(string key, string name) =>
+            int.TryParse(key, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value)
+                ? value
+                : throw new FormatException($"The keys of \"{name}\" must be integers; received \"{key}\".");
+
+        private static string PythonJsonObject<TKey, TValue>(OrderedDictionary<TKey, TValue> dictionary, Func<TKey, string> key, Func<TValue, string> value)
+            where TKey : notnull
+        {
+            var text = new StringBuilder("{");
+            foreach (KeyValuePair<TKey, TValue> pair in dictionary)
+            {
+                if (text.Length > 1)
+                    text.Append(", ");
+                text.Append(PythonJsonString(key(pair.Key))).Append(": ").Append(value(pair.Value));
+            }
+
+            return text.Append('}').ToString();
+        }
+
+        // Python's json.dumps string with ensure_ascii: short escapes where JSON has them, \u00xx for other control
+        // characters and \uxxxx (lower-case hex, UTF-16 units) for every non-ASCII character.
+        private static string PythonJsonString(string value)
+        {
+            var text = new StringBuilder(value.Length + 2).Append('"');
+            foreach (char c in value)
+            {
+                switch (c)
+                {
+                    case '"': text.Append("\\\""); break;
+                    case '\\': text.Append("\\\\"); break;
+                    case '\n': text.Append("\\n"); break;
+                    case '\r': text.Append("\\r"); break;
+                    case '\t': text.Append("\\t"); break;
+                    case '\b': text.Append("\\b"); break;
+                    case '\f': text.Append("\\f"); break;
+                    default:
+                        if (c < ' ' || c > '~')
+                            text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        else
+                            text.Append(c);
+                        break;
+                }
+            }
+
+            return text.Append('"').ToString();
+        }
 
         private static InvalidOperationException NotFitted() =>
             new("The tokenizer has an oov_token but no vocabulary: call FitOnTexts first.");

@@ -446,6 +446,50 @@ namespace RnnSharp
         public void LoadWeights(string path, bool byName) => ModelSaving.LoadWeights(this, path, byName);
 
         /// <summary>
+        /// Exports the model for inference to <paramref name="path"/> in <paramref name="format"/>: <c>"onnx"</c> (the only
+        /// format) writes an ONNX model (opset 17, dynamic batch and time axes, the weights inside, masks computed in the
+        /// graph as Keras computes them; see <c>docs/export.md</c> for each layer's operators). The inputs and outputs
+        /// carry the model's <see cref="InputNames"/> and <see cref="OutputNames"/>; the model's Keras config JSON is in
+        /// the metadata (<c>keras_model_config</c>). Every layer is converted before anything is written, and the file is
+        /// written atomically, as <see cref="Save"/>.
+        /// </summary>
+        /// <param name="path">The file to write (e.g. <c>model.onnx</c>).</param>
+        /// <param name="format">The format; <c>"onnx"</c>.</param>
+        /// <exception cref="ArgumentException">The format is not <c>"onnx"</c>.</exception>
+        /// <exception cref="InvalidOperationException">The model is not built.</exception>
+        /// <exception cref="NotSupportedException">A layer or an option has no ONNX form (e.g. <c>stateful</c>, a custom
+        /// cell, a <see cref="Lambda"/>); the message names the layer and the option, and no file is written.</exception>
+        public void Export(string path, string format = "onnx")
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            ArgumentNullException.ThrowIfNull(format);
+            if (!string.Equals(format, "onnx", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"Unknown export format \"{format}\" for model \"{Name}\" (expected \"onnx\").", nameof(format));
+            global::RnnSharp.Export.Onnx.OnnxExporter.Export(this, path);
+        }
+
+        /// <summary>
+        /// Exports the model as <see cref="Export(string, string)"/> does, then lays out a Triton Inference Server model
+        /// repository for it: <c>&lt;repository&gt;/&lt;model name&gt;/config.pbtxt</c> (platform <c>onnxruntime_onnx</c>,
+        /// the inputs and outputs as the written file declares them) and a copy of the file as
+        /// <c>&lt;repository&gt;/&lt;model name&gt;/&lt;version&gt;/model.onnx</c>. See <c>docs/deploy.md</c>.
+        /// </summary>
+        /// <param name="path">The ONNX file to write (e.g. <c>model.onnx</c>).</param>
+        /// <param name="triton">The repository folder, the model's name, and the configuration's options.</param>
+        /// <param name="format">The format; <c>"onnx"</c>, the only one Triton's ONNX Runtime backend serves.</param>
+        /// <exception cref="ArgumentException">The format is not <c>"onnx"</c>, or the Triton options are invalid (checked before anything is written).</exception>
+        /// <exception cref="InvalidOperationException">The model is not built.</exception>
+        /// <exception cref="NotSupportedException">A layer or an option has no ONNX form.</exception>
+        public void Export(string path, global::RnnSharp.Export.TritonOptions triton, string format = "onnx")
+        {
+            ArgumentNullException.ThrowIfNull(triton);
+            global::RnnSharp.Export.TritonModelRepository.Validate(triton);
+            Export(path, format);
+            var signature = global::RnnSharp.Export.OnnxSignature.Read(path);
+            global::RnnSharp.Export.TritonModelRepository.Write(triton, path, signature.Inputs, signature.Outputs);
+        }
+
+        /// <summary>
         /// Saves the whole model, architecture (<see cref="GetConfig"/>) and weights, to <paramref name="path"/>, as
         /// Keras's <c>model.save</c>; <see cref="Load"/> rebuilds it in a fresh process. Written atomically, as
         /// <see cref="SaveWeights"/>. States of stateful layers are not saved.

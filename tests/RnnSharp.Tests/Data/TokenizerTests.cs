@@ -184,6 +184,59 @@ namespace RnnSharp.Tests.Data
             Assert.Equal(2, tokenizer.WordCounts["b"]);
         }
 
+        // Python's json.dumps of Keras's get_config for Tokenizer(num_words=5, oov_token="<OOV>") fitted on these
+        // texts (word_docs in first-seen order; Keras's own order there is that of a Python set).
+        private static readonly string[] JsonCorpus = { "The cat sat.", "Café cat" };
+
+        private const string KerasJson =
+            """{"class_name": "Tokenizer", "config": {"num_words": 5, "filters": "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n", "lower": true, "split": " ", "char_level": false, "oov_token": "<OOV>", "document_count": 2, "word_counts": "{\"the\": 1, \"cat\": 2, \"sat\": 1, \"caf\\u00e9\": 1}", "word_docs": "{\"the\": 1, \"cat\": 2, \"sat\": 1, \"caf\\u00e9\": 1}", "index_docs": "{\"3\": 1, \"2\": 2, \"4\": 1, \"5\": 1}", "index_word": "{\"1\": \"<OOV>\", \"2\": \"cat\", \"3\": \"the\", \"4\": \"sat\", \"5\": \"caf\\u00e9\"}", "word_index": "{\"<OOV>\": 1, \"cat\": 2, \"the\": 3, \"sat\": 4, \"caf\\u00e9\": 5}"}}""";
+
+        [Fact]
+        public void ToJsonIsKerasToJson()
+        {
+            var tokenizer = new Tokenizer(numWords: 5, oovToken: "<OOV>");
+            tokenizer.FitOnTexts(JsonCorpus);
+            Assert.Equal(KerasJson, tokenizer.ToJson());
+        }
+
+        [Fact]
+        public void FromJsonRestoresEveryDictionaryInOrder()
+        {
+            var original = new Tokenizer(numWords: 5, oovToken: "<OOV>");
+            original.FitOnTexts(JsonCorpus);
+            Tokenizer copy = Tokenizer.FromJson(KerasJson);
+            Assert.Equal(original.NumWords, copy.NumWords);
+            Assert.Equal(original.OovToken, copy.OovToken);
+            Assert.Equal(original.Filters, copy.Filters);
+            Assert.Equal(original.DocumentCount, copy.DocumentCount);
+            Assert.Equal(original.WordCounts, copy.WordCounts);
+            Assert.Equal(original.WordDocs, copy.WordDocs);
+            Assert.Equal(original.IndexDocs, copy.IndexDocs);
+            Assert.Equal(original.WordIndex, copy.WordIndex);
+            Assert.Equal(original.IndexWord, copy.IndexWord);
+            Assert.Equal(KerasJson, copy.ToJson());
+            string[] texts = { "the café sat on a cat", "CAT!" };
+            Assert.Equal(original.TextsToSequences(texts), copy.TextsToSequences(texts));
+            Assert.Equal(new[] { 3, 1, 4, 1, 1, 2 }, copy.TextsToSequences(texts)[0]);
+        }
+
+        [Fact]
+        public void FromJsonReadsKerasDefaultsAndRejectsOtherJson()
+        {
+            // Only the class name and config are required; absent entries take Keras's defaults.
+            Tokenizer empty = Tokenizer.FromJson("""{"class_name": "Tokenizer", "config": {}}""");
+            Assert.Null(empty.NumWords);
+            Assert.True(empty.Lower);
+            Assert.Empty(empty.WordIndex);
+            Assert.Contains("class_name \"Tokenizer\"; received \"Model\"",
+                Assert.Throws<FormatException>(() => Tokenizer.FromJson("""{"class_name": "Model", "config": {}}""")).Message, StringComparison.Ordinal);
+            Assert.Contains("\"config\" is missing", Assert.Throws<FormatException>(() => Tokenizer.FromJson("""{"class_name": "Tokenizer"}""")).Message, StringComparison.Ordinal);
+            Assert.Contains("could not be parsed", Assert.Throws<FormatException>(() => Tokenizer.FromJson("{")).Message, StringComparison.Ordinal);
+            Assert.Contains("keys of \"index_word\" must be integers",
+                Assert.Throws<FormatException>(() => Tokenizer.FromJson("""{"class_name": "Tokenizer", "config": {"index_word": "{\"a\": \"b\"}"}}""")).Message, StringComparison.Ordinal);
+            Assert.Throws<FormatException>(() => Tokenizer.FromJson("""{"class_name": "Tokenizer", "config": {"word_index": "{\"a\": \"b\"}"}}"""));
+        }
+
         [Fact]
         public void UnfittedTokenizerWithOovCannotEncodeUnknownWords()
         {
