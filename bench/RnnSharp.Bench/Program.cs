@@ -35,6 +35,21 @@ namespace RnnSharp.Bench
             }
 
             if (options.Threads is int threads) torch.set_num_threads(threads);
+            if (options.Device != "cpu")
+            {
+                try
+                {
+                    // Backend.Device says so when CUDA is not available; the default device then puts every model,
+                    // raw module and batch the cases create on the GPU.
+                    torch.set_default_device(Backend.Device(options.Device));
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"--device {options.Device}: {e.Message}");
+                    return 3;
+                }
+                Harness.Synchronize = () => torch.cuda.synchronize();
+            }
             var ctx = new BenchContext(options);
             var environment = Environment(ctx);
             Console.WriteLine("RnnSharp benchmark" + (options.Quick ? " (--quick)" : ""));
@@ -70,7 +85,7 @@ namespace RnnSharp.Bench
             ["torchThreads"] = torch.get_num_threads(),
             ["torchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
             ["libtorch"] = LibtorchVersion(),
-            ["device"] = "cpu",
+            ["device"] = ctx.Options.Device,
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
             ["os"] = RuntimeInformation.OSDescription,
             ["loadAverageAtStart"] = LoadAverage(),
