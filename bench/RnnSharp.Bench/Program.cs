@@ -141,13 +141,22 @@ namespace RnnSharp.Bench
             }
         }
 
-        // The native libtorch package this app was built against, as the dependency manifest records it.
+        // The native libtorch package this app was built against, as the dependency manifest records it; for an app
+        // built without one (TorchBackend=none), the libtorch this process mapped (e.g. a pip torch's torch/lib).
         private static string LibtorchVersion()
         {
             var deps = Directory.GetFiles(AppContext.BaseDirectory, "*.deps.json").FirstOrDefault();
-            if (deps is null) return "unknown";
-            var match = Regex.Match(File.ReadAllText(deps), "\"libtorch-[a-z0-9-]+/([0-9.]+)\"");
-            return match.Success ? match.Groups[1].Value : "unknown";
+            var match = deps is null ? Match.Empty : Regex.Match(File.ReadAllText(deps), "\"libtorch-[a-z0-9-]+/([0-9.]+)\"");
+            if (match.Success) return match.Groups[1].Value;
+            try
+            {
+                return File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())
+                    .FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) ?? "unknown";
+            }
+            catch (IOException)
+            {
+                return "unknown";
+            }
         }
     }
 }

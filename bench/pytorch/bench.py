@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch eager peer of RnnSharp's benchmark (bench/RnnSharp.Bench): the same models as S1-S7, the same sizes,
-Keras-equivalent optimizer and loss, timed the same way (warm-up, then interleaved-free repetitions, median).
+Keras-equivalent optimizer and loss, timed the same way (warm-up runs, then timed repetitions within a time budget,
+the median; each run ends with the GPU's queued work).
 
     python3 bench/pytorch/bench.py [--device cuda] [--quick] [--cases S1,S7] [--reps N] [--warmup N] [--out DIR]
 

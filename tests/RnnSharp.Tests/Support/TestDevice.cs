@@ -39,7 +39,7 @@ namespace RnnSharp.Tests.Support
         public static bool CudaAvailable => CudaAvailability.Value;
 
         /// <summary>The reason the CUDA-only tests are skipped on this machine.</summary>
-        public const string SkipReason = "CUDA is not available (TorchSharp-cpu, or no GPU): CUDA-only test; run with a CUDA libtorch, see docs/gpu.md";
+        public const string SkipReason = "CUDA is not available here (a CPU libtorch, or no GPU): CUDA-only test, see docs/gpu.md";
 
         private static readonly Lazy<bool> CudaAvailability = new(() =>
         {
