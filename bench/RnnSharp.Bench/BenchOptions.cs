@@ -31,6 +31,9 @@ namespace RnnSharp.Bench
         /// <summary>libtorch intra-op threads (null: libtorch's default).</summary>
         public int? Threads { get; private set; }
 
+        /// <summary>The device every model, layer and batch runs on: <c>cpu</c> or <c>cuda</c> (<c>cuda:N</c>).</summary>
+        public string Device { get; private set; } = "cpu";
+
         public static BenchOptions Parse(string[] args)
         {
             var o = new BenchOptions();
@@ -53,6 +56,11 @@ namespace RnnSharp.Bench
                     case "--reps": o.Reps = PositiveInt(a, Next()); break;
                     case "--warmup": o.Warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--threads": o.Threads = PositiveInt(a, Next()); break;
+                    case "--device":
+                        o.Device = Next().Trim().ToLowerInvariant();
+                        if (o.Device != "cpu" && !o.Device.StartsWith("cuda", StringComparison.Ordinal))
+                            throw new ArgumentException($"--device {o.Device}: use cpu or cuda (cuda:N).");
+                        break;
                     case "-h":
                     case "--help":
                         throw new HelpRequested();
@@ -77,6 +85,7 @@ namespace RnnSharp.Bench
               --warmup N         untimed warm-up repetitions per contender (default 2, quick 1)
               --profile          also print stopwatch sections of a training and an inference step
               --threads N        libtorch intra-op threads (default: libtorch's choice)
+              --device cpu|cuda  where models and data live (default cpu); cuda needs a CUDA libtorch (docs/gpu.md)
               --out DIR          where results.json, results.csv and results.md go (default bench-results)
             """;
 

@@ -47,6 +47,10 @@ namespace RnnSharp.Bench
     /// </summary>
     internal static class Harness
     {
+        /// <summary>Waits for the device's queued work (CUDA runs asynchronously); nothing on the CPU. Called inside
+        /// the timed region, so a run is timed until its last kernel ends.</summary>
+        public static Action Synchronize { get; set; } = () => { };
+
         // A warm-up run this long has warmed up whatever there is to warm; more would only spend the budget.
         private const double LongWarmupSeconds = 5;
 
@@ -64,6 +68,7 @@ namespace RnnSharp.Bench
                 {
                     long start = Stopwatch.GetTimestamp();
                     c.Run();
+                    Synchronize();
                     last = Stopwatch.GetElapsedTime(start).TotalSeconds;
                     managedPeak = Math.Max(managedPeak, GC.GetTotalMemory(false));
                     Settle();
@@ -80,6 +85,7 @@ namespace RnnSharp.Bench
                     long allocated = GC.GetAllocatedBytesForCurrentThread();
                     long start = Stopwatch.GetTimestamp();
                     s.Contender.Run();
+                    Synchronize();
                     double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                     s.AllocatedBytes.Add(GC.GetAllocatedBytesForCurrentThread() - allocated);
                     s.Seconds.Add(seconds);

@@ -35,6 +35,21 @@ namespace RnnSharp.Bench
             }
 
             if (options.Threads is int threads) torch.set_num_threads(threads);
+            if (options.Device != "cpu")
+            {
+                try
+                {
+                    // Backend.Device says so when CUDA is not available; the default device then puts every model,
+                    // raw module and batch the cases create on the GPU.
+                    torch.set_default_device(Backend.Device(options.Device));
+                }
+                catch (InvalidOperationException e)
+                {
+                    Console.Error.WriteLine($"--device {options.Device}: {e.Message}");
+                    return 3;
+                }
+                Harness.Synchronize = () => torch.cuda.synchronize();
+            }
             var ctx = new BenchContext(options);
             var environment = Environment(ctx);
             Console.WriteLine("RnnSharp benchmark" + (options.Quick ? " (--quick)" : ""));
@@ -72,7 +87,7 @@ namespace RnnSharp.Bench
             ["torchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
             ["libtorch"] = LibtorchVersion(),
             ["onnxRuntime"] = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(),
-            ["device"] = "cpu",
+            ["device"] = ctx.Options.Device,
             ["dotnet"] = RuntimeInformation.FrameworkDescription,
             ["os"] = RuntimeInformation.OSDescription,
             ["loadAverageAtStart"] = LoadAverage(),
@@ -132,13 +147,22 @@ namespace RnnSharp.Bench
             }
         }
 
-        // The native libtorch package this app was built against, as the dependency manifest records it.
+        // The native libtorch package this app was built against, as the dependency manifest records it; for an app
+        // built without one (TorchBackend=none), the libtorch this process mapped (e.g. a pip torch's torch/lib).
         private static string LibtorchVersion()
         {
             var deps = Directory.GetFiles(AppContext.BaseDirectory, "*.deps.json").FirstOrDefault();
-            if (deps is null) return "unknown";
-            var match = Regex.Match(File.ReadAllText(deps), "\"libtorch-[a-z0-9-]+/([0-9.]+)\"");
-            return match.Success ? match.Groups[1].Value : "unknown";
+            var match = deps is null ? Match.Empty : Regex.Match(File.ReadAllText(deps), "\"libtorch-[a-z0-9-]+/([0-9.]+)\"");
+            if (match.Success) return match.Groups[1].Value;
+            try
+            {
+                return File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())
+                    .FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) ?? "unknown";
+            }
+            catch (IOException)
+            {
+                return "unknown";
+            }
         }
     }
 }

@@ -11,13 +11,14 @@
 //   model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["acc"])
 //   model.fit(x_train, y_train, batch_size=64, epochs=8, validation_split=0.2)
 //
-//   dotnet run --project examples/BidirectionalClassifier -- [--epochs N]
+//   dotnet run --project examples/BidirectionalClassifier -- [--epochs N] [--device cpu|cuda]
 using System;
 using System.Linq;
 using RnnSharp;
 using RnnSharp.Layers;
 using static TorchSharp.torch;
 
+string device = DeviceOption.Take(ref args);
 int epochs = args.Length == 2 && args[0] == "--epochs" && int.TryParse(args[1], out int e) ? e : 8;
 const int Vocabulary = 20, Steps = 12;
 Backend.SetRandomSeed(7);
@@ -44,6 +45,7 @@ model.Add(new Embedding(Vocabulary, 8, maskZero: true, inputLength: Steps));
 model.Add(new Bidirectional(new LSTM(16, returnSequences: true)));
 model.Add(new Bidirectional(new LSTM(16)));
 model.Add(new Dense(1, activation: "sigmoid"));
+if (device != "cpu") model.To(device);
 model.Summary();
 model.Summary(expandNested: true);
 foreach (var layer in model.Layers.OfType<Bidirectional>())

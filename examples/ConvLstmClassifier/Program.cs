@@ -18,7 +18,7 @@
 //   model.save("conv_lstm.keras")
 //   model = keras.models.load_model("conv_lstm.keras")
 //
-//   dotnet run --project examples/ConvLstmClassifier -- [--epochs N]
+//   dotnet run --project examples/ConvLstmClassifier -- [--epochs N] [--device cpu|cuda]
 using System;
 using System.IO;
 using System.Linq;
@@ -26,6 +26,7 @@ using RnnSharp;
 using RnnSharp.Layers;
 using static TorchSharp.torch;
 
+string device = DeviceOption.Take(ref args);
 int epochs = args.Length == 2 && args[0] == "--epochs" && int.TryParse(args[1], out int e) ? e : 6;
 const int Vocabulary = 30, Steps = 60;
 int[] motif = { 3, 7, 11 };
@@ -64,6 +65,7 @@ model.Add(new MaxPooling1D(poolSize: 4));
 model.Add(new LSTM(24));
 model.Add(new Dense(1));
 model.Add(new Activation("sigmoid"));
+if (device != "cpu") model.To(device);
 model.Summary();
 
 model.Compile(optimizer: "adam", loss: "binary_crossentropy", metrics: new[] { "accuracy" });

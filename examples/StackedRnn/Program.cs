@@ -16,6 +16,18 @@ using static TorchSharp.torch;
 
 var options = Options.Parse(args);
 if (options is null) return 2;
+if (options.Device != "cpu")
+{
+    try
+    {
+        Backend.Device(options.Device); // before any data or training: says so when CUDA is not available
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"--device {options.Device}: {e.Message}");
+        return 2;
+    }
+}
 
 Backend.SetRandomSeed(42);
 Tensor xTrain, yTrain, xTest, yTest;

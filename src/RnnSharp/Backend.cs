@@ -74,7 +74,7 @@ namespace RnnSharp
             if (name.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && !torch.cuda.is_available())
                 throw new InvalidOperationException(
                     $"Device \"{name}\" was requested but CUDA is not available: build with -p:TorchBackend=cuda-linux " +
-                    "(or cuda-windows) on a machine with an NVIDIA GPU and driver.");
+                    "(or cuda-windows), or run on a CUDA libtorch of your own (docs/gpu.md), on a machine with an NVIDIA GPU and driver.");
             return new torch.Device(name);
         }
     }

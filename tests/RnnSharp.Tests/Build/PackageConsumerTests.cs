@@ -10,7 +10,6 @@ using System.Threading.Tasks;
 using RnnSharp.Build;
 using RnnSharp.Layers;
 using Xunit;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace RnnSharp.Tests.Build
