@@ -148,6 +148,38 @@ namespace RnnSharp.Tests.Export.Onnx
         }
 
         [Fact]
+        public void SharedLayersAndExplicitMasks()
+        {
+            manual_seed(1);
+            var a = Keras.Input(new int?[] { null, Features }, name: "a");
+            var b = Keras.Input(new int?[] { null, Features }, name: "b");
+            var steps = Keras.Input(new int?[] { null }, name: "steps");
+            var shared = new LSTM(Units, returnSequences: true, zeroOutputForMask: true);
+            var sharedDense = new Dense(2);
+            var fromA = sharedDense.Call(shared.Call(a, mask: steps));
+            var fromB = sharedDense.Call(shared.Call(b));
+            var last = new GRU(Units).Call(a, mask: steps);
+            using var model = new Model(new[] { a, b, steps }, new[] { fromA, fromB, last });
+            var mask = tensor(new float[] { 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1 }, new long[] { Batch, Steps });
+            Check(model, Floats(2, Batch, Steps, Features), Floats(3, Batch, Steps, Features), mask);
+        }
+
+        [Fact]
+        public void TaggerWithMaskingAndTimeDistributed()
+        {
+            manual_seed(1);
+            using var model = new Sequential(new Layer[]
+            {
+                new Masking(maskValue: -1, inputShape: new int?[] { null, Features }), new Bidirectional(new GRU(Units, returnSequences: true, resetAfter: false)),
+                new TimeDistributed(new Dense(3, activation: "softmax")),
+            });
+            var data = Floats(2, Batch, Steps, Features);
+            data[0, 3..].fill_(-1);
+            data[2, 1..].fill_(-1);
+            Check(model, data);
+        }
+
+        [Fact]
         public void StackedRnnExample()
         {
             manual_seed(1);
