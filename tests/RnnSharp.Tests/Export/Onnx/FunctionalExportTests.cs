@@ -179,6 +179,34 @@ namespace RnnSharp.Tests.Export.Onnx
             Check(model, data);
         }
 
+        [Theory]
+        [InlineData("dot", false, false)]
+        [InlineData("dot_scaled", true, true)]
+        [InlineData("concat_scaled", false, true)]
+        [InlineData("additive", true, false)]
+        [InlineData("additive_unscaled", false, false)]
+        public void AttentionOverRecurrentSequences(string which, bool causal, bool scores)
+        {
+            manual_seed(1);
+            var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
+            var other = Keras.Input(new int?[] { null }, dtype: "int64");
+            var query = new GRU(Units, returnSequences: true).Call(new Embedding(8, Features, maskZero: true).Call(tokens));
+            var value = new LSTM(Units, returnSequences: true).Call(new Embedding(8, Features, maskZero: true).Call(other));
+            BaseDenseAttention layer = which switch
+            {
+                "dot" => new Attention(),
+                "dot_scaled" => new Attention(useScale: true),
+                "concat_scaled" => new Attention(useScale: true, scoreMode: "concat"),
+                "additive" => new AdditiveAttention(),
+                _ => new AdditiveAttention(useScale: false),
+            };
+            var attended = layer.Call(new[] { query, value, value }, returnAttentionScores: scores, useCausalMask: causal);
+            var pooled = new GlobalAveragePooling1D().Call(attended.All[0]);
+            using var model = new Model(new[] { tokens, other }, attended.All.Append(pooled).ToArray());
+            var second = tensor(new long[] { 3, 0, 2, 1, 4, 5, 5, 5, 0, 0, 7, 6, 0, 0, 1 }, new long[] { Batch, Steps });
+            Check(model, Tokens(), second);
+        }
+
         [Fact]
         public void StackedRnnExample()
         {
