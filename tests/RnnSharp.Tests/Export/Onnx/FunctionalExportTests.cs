@@ -130,6 +130,8 @@ namespace RnnSharp.Tests.Export.Onnx
         [InlineData("simple_relu")]
         [InlineData("simple_linear")]
         [InlineData("lstm_elu_softplus")]
+        [InlineData("lstm_no_bias")]
+        [InlineData("gru_no_bias")]
         public void RecurrentActivations(string which)
         {
             manual_seed(1);
@@ -139,6 +141,8 @@ namespace RnnSharp.Tests.Export.Onnx
                 "gru_hard_sigmoid_softsign" => new GRU(Units, activation: "softsign", recurrentActivation: "hard_sigmoid", returnSequences: true, resetAfter: false),
                 "simple_relu" => new SimpleRNN(Units, activation: "relu", returnSequences: true),
                 "simple_linear" => new SimpleRNN(Units, activation: "linear", returnSequences: true, goBackwards: true),
+                "lstm_no_bias" => new LSTM(Units, useBias: false, returnSequences: true),
+                "gru_no_bias" => new GRU(Units, useBias: false, returnSequences: true),
                 _ => new LSTM(Units, activation: "elu", recurrentActivation: "softplus", returnSequences: true),
             };
             var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
