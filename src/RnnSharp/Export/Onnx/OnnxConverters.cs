@@ -35,6 +35,8 @@ namespace RnnSharp.Export.Onnx
             [typeof(Minimum)] = new MergeConverter(),
             [typeof(Concatenate)] = new ConcatenateConverter(),
             [typeof(Dot)] = new DotConverter(),
+            [typeof(Attention)] = new DenseAttentionConverter(),
+            [typeof(AdditiveAttention)] = new DenseAttentionConverter(),
             [typeof(Conv1D)] = new Conv1DConverter(),
             [typeof(MaxPooling1D)] = new Pooling1DConverter(),
             [typeof(AveragePooling1D)] = new Pooling1DConverter(),

@@ -165,25 +165,32 @@ namespace RnnSharp.Export.Onnx
                 foreach (var node in nodes)
                 {
                     if (node.IsInput || node.KerasInputs.Any(t => !values.ContainsKey(t))) continue;
-                    if (node.CallArguments.Count > 0)
+                    if (node.Layer is not Model)
+                    {
+                        var accepted = OnnxConverters.For(node.Layer).CallArgumentNames;
+                        var refused = node.CallArguments.Where(kv => !accepted.Contains(kv.Key) || kv.Value is KerasTensor).Select(kv => kv.Key).ToArray();
+                        if (refused.Length > 0) throw Unsupported(node.Layer, $"a call with the argument(s) {string.Join(", ", refused)}");
+                    }
+                    else if (node.CallArguments.Count > 0)
                         throw Unsupported(node.Layer, $"a call with arguments ({string.Join(", ", node.CallArguments.Keys)})");
                     if (node.Training == true)
                         throw Unsupported(node.Layer, "a call with a fixed training: true (the export is for inference)");
                     var masks = node.InputMasks<string>(t => graph.Cast(values[t].Name, TensorProto.Types.DataType.Bool, node.Layer.Name + "_mask"), t => values[t].Mask);
                     var args = node.InputTensors.Select((t, i) => values[t] with { Mask = masks[i] }).ToArray();
-                    var outputs = EmitLayer(graph, node.Layer, args, node.InitialState.Select(t => values[t]).ToArray());
+                    var outputs = EmitLayer(graph, node.Layer, args, node.InitialState.Select(t => values[t]).ToArray(), node.CallArguments);
                     for (int i = 0; i < node.Outputs.Count && i < outputs.Count; i++) values[node.Outputs[i]] = outputs[i];
                 }
             }
             return functional.Outputs.Select(t => values[t]).ToArray();
         }
 
-        private static IReadOnlyList<OnnxValue> EmitLayer(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<OnnxValue> states)
+        private static IReadOnlyList<OnnxValue> EmitLayer(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<OnnxValue> states,
+            IReadOnlyDictionary<string, object?>? callArguments = null)
         {
             if (layer is Model nested) return EmitModel(graph, nested, inputs, states);
             var converter = OnnxConverters.For(layer);
             converter.Check(layer);
-            return converter.Convert(new OnnxLayerCall(graph, layer, inputs, states));
+            return converter.Convert(new OnnxLayerCall(graph, layer, inputs, states, callArguments));
         }
     }
 }

@@ -16,6 +16,7 @@ namespace RnnSharp.Export.Onnx
     {
         private readonly HashSet<string> names = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> constants = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> weights = new(StringComparer.Ordinal);
 
         /// <summary>The graph being built.</summary>
         public GraphProto Graph { get; } = new() { Name = "rnnsharp" };
@@ -44,15 +45,21 @@ namespace RnnSharp.Export.Onnx
             return results;
         }
 
-        /// <summary>Adds a float initializer (a weight) of shape <paramref name="dims"/>.</summary>
+        /// <summary>Adds a float initializer (a weight) of shape <paramref name="dims"/>, or returns the one already added
+        /// with the same shape and values.</summary>
         public string Initializer(string hint, float[] values, params long[] dims)
         {
             if (values.Length != dims.Aggregate(1L, (a, b) => a * b))
                 throw new ArgumentException($"Initializer \"{hint}\": {values.Length} values do not fill shape [{string.Join(", ", dims)}].");
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            // A layer called several times (shared) gives the same weights each call: they are stored once.
+            string key = string.Join(",", dims) + ":" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+            if (weights.TryGetValue(key, out var existing)) return existing;
             var tensor = new TensorProto { Name = Unique(hint), DataType = (int)TensorProto.Types.DataType.Float };
             tensor.Dims.AddRange(dims);
-            tensor.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+            tensor.RawData = ByteString.CopyFrom(bytes);
             Graph.Initializer.Add(tensor);
+            weights[key] = tensor.Name;
             return tensor.Name;
         }
 

@@ -9,8 +9,10 @@ namespace RnnSharp.Export.Onnx
     /// the call (recurrent layers), and the graph to add nodes to.</summary>
     internal sealed class OnnxLayerCall
     {
-        public OnnxLayerCall(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<OnnxValue>? initialStates = null)
+        public OnnxLayerCall(OnnxGraphBuilder graph, Layer layer, IReadOnlyList<OnnxValue> inputs, IReadOnlyList<OnnxValue>? initialStates = null,
+            IReadOnlyDictionary<string, object?>? callArguments = null)
         {
+            CallArguments = callArguments ?? new Dictionary<string, object?>();
             Graph = graph;
             Layer = layer;
             Inputs = inputs;
@@ -32,6 +34,9 @@ namespace RnnSharp.Export.Onnx
 
         /// <summary>Initial states given to the call (empty: the layer's own, zeros).</summary>
         public IReadOnlyList<OnnxValue> InitialStates { get; }
+
+        /// <summary>The call's Keras call arguments (constants; only those the converter names).</summary>
+        public IReadOnlyDictionary<string, object?> CallArguments { get; }
 
         /// <summary>The prefix for the names of the values this call adds.</summary>
         public string Hint => Layer.Name;

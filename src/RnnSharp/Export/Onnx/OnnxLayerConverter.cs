@@ -14,6 +14,10 @@ namespace RnnSharp.Export.Onnx
         {
         }
 
+        /// <summary>The Keras call arguments (e.g. <c>use_causal_mask</c>) the converter reads from
+        /// <see cref="OnnxLayerCall.CallArguments"/>; a call with any other is refused.</summary>
+        public virtual IReadOnlyCollection<string> CallArgumentNames => System.Array.Empty<string>();
+
         /// <summary>Adds the nodes of <paramref name="call"/>; returns the call's outputs (in the layer's output order), each
         /// with the mask Keras's <c>compute_mask</c> gives it.</summary>
         public abstract IReadOnlyList<OnnxValue> Convert(OnnxLayerCall call);

@@ -130,6 +130,8 @@ namespace RnnSharp.Tests.Export.Onnx
         [InlineData("simple_relu")]
         [InlineData("simple_linear")]
         [InlineData("lstm_elu_softplus")]
+        [InlineData("lstm_no_bias")]
+        [InlineData("gru_no_bias")]
         public void RecurrentActivations(string which)
         {
             manual_seed(1);
@@ -139,12 +141,74 @@ namespace RnnSharp.Tests.Export.Onnx
                 "gru_hard_sigmoid_softsign" => new GRU(Units, activation: "softsign", recurrentActivation: "hard_sigmoid", returnSequences: true, resetAfter: false),
                 "simple_relu" => new SimpleRNN(Units, activation: "relu", returnSequences: true),
                 "simple_linear" => new SimpleRNN(Units, activation: "linear", returnSequences: true, goBackwards: true),
+                "lstm_no_bias" => new LSTM(Units, useBias: false, returnSequences: true),
+                "gru_no_bias" => new GRU(Units, useBias: false, returnSequences: true),
                 _ => new LSTM(Units, activation: "elu", recurrentActivation: "softplus", returnSequences: true),
             };
             var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
             var bidirectional = new Bidirectional(layer).Call(new Embedding(8, Features, maskZero: true).Call(tokens));
             using var model = new Model(tokens, new[] { bidirectional, layer.Call(new Embedding(8, Features).Call(tokens)) });
             Check(model, Tokens());
+        }
+
+        [Fact]
+        public void SharedLayersAndExplicitMasks()
+        {
+            manual_seed(1);
+            var a = Keras.Input(new int?[] { null, Features }, name: "a");
+            var b = Keras.Input(new int?[] { null, Features }, name: "b");
+            var steps = Keras.Input(new int?[] { null }, name: "steps");
+            var shared = new LSTM(Units, returnSequences: true, zeroOutputForMask: true);
+            var sharedDense = new Dense(2);
+            var fromA = sharedDense.Call(shared.Call(a, mask: steps));
+            var fromB = sharedDense.Call(shared.Call(b));
+            var last = new GRU(Units).Call(a, mask: steps);
+            using var model = new Model(new[] { a, b, steps }, new[] { fromA, fromB, last });
+            var mask = tensor(new float[] { 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1 }, new long[] { Batch, Steps });
+            Check(model, Floats(2, Batch, Steps, Features), Floats(3, Batch, Steps, Features), mask);
+        }
+
+        [Fact]
+        public void TaggerWithMaskingAndTimeDistributed()
+        {
+            manual_seed(1);
+            using var model = new Sequential(new Layer[]
+            {
+                new Masking(maskValue: -1, inputShape: new int?[] { null, Features }), new Bidirectional(new GRU(Units, returnSequences: true, resetAfter: false)),
+                new TimeDistributed(new Dense(3, activation: "softmax")),
+            });
+            var data = Floats(2, Batch, Steps, Features);
+            data[0, 3..].fill_(-1);
+            data[2, 1..].fill_(-1);
+            Check(model, data);
+        }
+
+        [Theory]
+        [InlineData("dot", false, false)]
+        [InlineData("dot_scaled", true, true)]
+        [InlineData("concat_scaled", false, true)]
+        [InlineData("additive", true, false)]
+        [InlineData("additive_unscaled", false, false)]
+        public void AttentionOverRecurrentSequences(string which, bool causal, bool scores)
+        {
+            manual_seed(1);
+            var tokens = Keras.Input(new int?[] { null }, dtype: "int64");
+            var other = Keras.Input(new int?[] { null }, dtype: "int64");
+            var query = new GRU(Units, returnSequences: true).Call(new Embedding(8, Features, maskZero: true).Call(tokens));
+            var value = new LSTM(Units, returnSequences: true).Call(new Embedding(8, Features, maskZero: true).Call(other));
+            BaseDenseAttention layer = which switch
+            {
+                "dot" => new Attention(),
+                "dot_scaled" => new Attention(useScale: true),
+                "concat_scaled" => new Attention(useScale: true, scoreMode: "concat"),
+                "additive" => new AdditiveAttention(),
+                _ => new AdditiveAttention(useScale: false),
+            };
+            var attended = layer.Call(new[] { query, value, value }, returnAttentionScores: scores, useCausalMask: causal);
+            var pooled = new GlobalAveragePooling1D().Call(attended.All[0]);
+            using var model = new Model(new[] { tokens, other }, attended.All.Append(pooled).ToArray());
+            var second = tensor(new long[] { 3, 0, 2, 1, 4, 5, 5, 5, 0, 0, 7, 6, 0, 0, 1 }, new long[] { Batch, Steps });
+            Check(model, Tokens(), second);
         }
 
         [Fact]

@@ -46,6 +46,20 @@ namespace RnnSharp.Tests.Export.Onnx
         }
 
         [Fact]
+        public void SharedLayerWeightsAreStoredOnce()
+        {
+            var a = Keras.Input(new int?[] { null, 3 });
+            var b = Keras.Input(new int?[] { null, 3 });
+            var shared = new LSTM(4);
+            var dense = new Dense(2);
+            using var model = new Model(new[] { a, b }, new[] { dense.Call(shared.Call(a)), dense.Call(shared.Call(b)) });
+            var proto = global::RnnSharp.Export.Onnx.OnnxExporter.Build(model);
+            Assert.Equal(2, proto.Graph.Node.Count(n => n.OpType == "LSTM"));
+            // W, R, B of the LSTM and the Dense kernel and bias, once each.
+            Assert.Equal(5, proto.Graph.Initializer.Count(t => t.DataType == (int)TensorProto.Types.DataType.Float && t.Dims.Count > 0));
+        }
+
+        [Fact]
         public void BatchAndTimeAreDynamic()
         {
             manual_seed(2);
