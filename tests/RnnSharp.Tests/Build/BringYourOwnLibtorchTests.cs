@@ -110,11 +110,10 @@ namespace RnnSharp.Tests.Build
             string apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "RnnSharp.Tests.exe" : "RnnSharp.Tests");
             Assert.True(File.Exists(apphost), $"{apphost} is missing: the test project must build a standalone runner (xunit v3, OutputType Exe)");
             var env = new Dictionary<string, string?> { [TestDevice.Variable] = "cuda" };
-            var watch = Stopwatch.StartNew();
             var run = Run(apphost, AppContext.BaseDirectory, env, "-noColor", "-method", $"{typeof(Cuda.CudaTests).FullName}.{nameof(Cuda.CudaTests.ToCudaAndBackRoundTripsAModel)}");
             Assert.True(run.ExitCode != 0, $"{TestDevice.Variable}=cuda passed without CUDA:\n{run.Output}");
+            // Failing at the device check, not after running on the CPU: the fixture's message is the failure.
             Assert.Contains(TestDevice.NoCudaMessage, run.Output);
-            Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"took {watch.Elapsed}");
         }
 
         private static string LibtorchNativeFolder()
