@@ -245,7 +245,8 @@ namespace RnnSharp.Layers
             bool outermost = BeginCall();
             try
             {
-                var result = CallCore(inputs, mask, training, callArguments);
+                var result = CallCore(AutocastAll(inputs), mask, training,
+                    callArguments.ToDictionary(kv => kv.Key, kv => kv.Value is Tensor t ? Autocast(t) : kv.Value));
                 AddActivityLosses(result);
                 return result;
             }
@@ -303,7 +304,7 @@ namespace RnnSharp.Layers
             bool outermost = BeginCall();
             try
             {
-                var result = CallCore(inputs, mask, training);
+                var result = CallCore(AutocastAll(inputs), mask, training);
                 AddActivityLosses(result);
                 return result;
             }
@@ -428,7 +429,9 @@ namespace RnnSharp.Layers
             bool outermost = BeginCall();
             try
             {
-                pending.Result = CallCore(input, pending.Mask, pending.InitialState, pending.Training);
+                // Keras casts a layer's floating inputs to its compute dtype (autocast) before the call.
+                pending.Result = CallCore(Autocast(input), pending.Mask,
+                    pending.InitialState is null ? null : AutocastAll(pending.InitialState), pending.Training);
                 AddActivityLosses(pending.Result);
             }
             finally
@@ -529,7 +532,7 @@ namespace RnnSharp.Layers
             {
                 ["name"] = Name,
                 ["trainable"] = Trainable,
-                ["dtype"] = "float32",
+                ["dtype"] = DtypePolicy.Serialize(keras3: false),
             };
             if (BatchInputShape is not null) config["batch_input_shape"] = BatchInputShape.ToArray();
             // Every layer takes an activity regularizer (Keras's base Layer does); layers whose Keras config names it
@@ -550,7 +553,7 @@ namespace RnnSharp.Layers
         {
             var config = GetConfig();
             config.Remove("batch_input_shape");
-            config["dtype"] = Saving.Keras3Serialization.DTypePolicy();
+            config["dtype"] = DtypePolicy.Serialize(keras3: true);
             return config;
         }
 

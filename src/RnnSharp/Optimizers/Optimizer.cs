@@ -51,7 +51,7 @@ namespace RnnSharp.Optimizers
                 throw new ArgumentException(
                     $"Cannot accept both clipnorm and globalClipnorm. Received: clipnorm={clipnorm}, globalClipnorm={globalClipnorm}.");
             Name = name;
-            LearningRate = learningRate;
+            this.learningRate = CheckLearningRate(learningRate);
             Clipnorm = clipnorm;
             Clipvalue = clipvalue;
             GlobalClipnorm = globalClipnorm;
@@ -66,16 +66,16 @@ namespace RnnSharp.Optimizers
         /// slot variables are kept.
         /// </summary>
         /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
-        public double LearningRate
+        public virtual double LearningRate
         {
             get => learningRate;
-            set
-            {
-                if (!(value >= 0) || double.IsInfinity(value))
-                    throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a finite non-negative number.");
-                learningRate = value;
-            }
+            set => learningRate = CheckLearningRate(value);
         }
+
+        private static double CheckLearningRate(double value)
+            => !(value >= 0) || double.IsInfinity(value)
+                ? throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a finite non-negative number.")
+                : value;
 
         /// <summary>Per-parameter gradient norm limit (Keras's <c>clipnorm</c>), or null.</summary>
         public double? Clipnorm { get; }
@@ -90,7 +90,9 @@ namespace RnnSharp.Optimizers
         public double? WeightDecay { get; }
 
         /// <summary>The number of updates applied so far (Keras's <c>iterations</c>).</summary>
-        public long Iterations { get; private set; }
+        public virtual long Iterations => iterations;
+
+        private long iterations;
 
         /// <summary>Whether <see cref="Build"/> has been called.</summary>
         public bool IsBuilt { get; private set; }
@@ -107,7 +109,7 @@ namespace RnnSharp.Optimizers
         /// parameters and slot variables; <see cref="Iterations"/> is kept.
         /// </summary>
         /// <param name="parameters">The model's parameters.</param>
-        public void Build(IEnumerable<Parameter> parameters)
+        public virtual void Build(IEnumerable<Parameter> parameters)
         {
             ArgumentNullException.ThrowIfNull(parameters);
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -141,7 +143,7 @@ namespace RnnSharp.Optimizers
         /// Applies one update to every built parameter that has a gradient (see the class remarks for the exact order).
         /// </summary>
         /// <exception cref="InvalidOperationException">Not built, or no parameter has a gradient.</exception>
-        public void Step()
+        public virtual void Step()
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             if (!IsBuilt)
@@ -178,13 +180,18 @@ namespace RnnSharp.Optimizers
                 if (grads[i] is Tensor g)
                     UpdateStep(parameters[i], g, slots[i], step, lr);
             }
-            Iterations = step;
+            iterations = step;
             AfterStep?.Invoke();
         }
 
         /// <summary>Runs after each update, as Keras's optimizer applies the variables' constraints there: the trainer
         /// sets it to its model's constraints.</summary>
         internal Action? AfterStep { get; set; }
+
+        /// <summary>The loss a training step differentiates, as Keras's <c>optimizer.scale_loss(loss)</c>: the loss itself;
+        /// a <see cref="LossScaleOptimizer"/> multiplies it by its loss scale.</summary>
+        /// <param name="loss">The step's loss.</param>
+        public virtual Tensor ScaleLoss(Tensor loss) => loss;
 
         /// <summary>Sets every built parameter's <c>.grad</c> to null (PyTorch's <c>zero_grad(set_to_none=True)</c>), so
         /// parameters that get no gradient in the next backward pass are skipped by <see cref="Step"/>, as in Keras.</summary>
@@ -275,9 +282,11 @@ namespace RnnSharp.Optimizers
                 "adam" => typeof(Adam),
                 "adamw" => typeof(AdamW),
                 "adagrad" => typeof(Adagrad),
-                _ => throw new ArgumentException($"Unknown optimizer class: '{className}'. Known optimizers: SGD, RMSprop, Adam, AdamW, Adagrad.", nameof(serialized)),
+                "lossscaleoptimizer" => typeof(LossScaleOptimizer),
+                _ => throw new ArgumentException($"Unknown optimizer class: '{className}'. Known optimizers: SGD, RMSprop, Adam, AdamW, Adagrad, LossScaleOptimizer.", nameof(serialized)),
             };
             var config = entry.GetValueOrDefault("config") as IReadOnlyDictionary<string, object?> ?? new Dictionary<string, object?>();
+            if (type == typeof(LossScaleOptimizer)) return LossScaleOptimizer.FromConfig(config);
             foreach (var (key, harmless) in new (string, object?)[] { ("use_ema", false), ("loss_scale_factor", null), ("gradient_accumulation_steps", null) })
             {
                 var value = config.GetValueOrDefault(key);

@@ -89,7 +89,7 @@ namespace RnnSharp.Saving
             {
                 ["name"] = model.Name,
                 ["trainable"] = model.Trainable,
-                ["dtype"] = DTypePolicy(),
+                ["dtype"] = model.DtypePolicy.Serialize(keras3: true),
                 ["layers"] = layers,
             };
             if (model.InputShape is { } built) config["build_input_shape"] = built.ToArray();

@@ -230,6 +230,21 @@ namespace RnnSharp.Saving
             }
         }
 
+        /// <summary>The dtype policy under <paramref name="key"/> (a name, Keras 3's <c>DTypePolicy</c> or tf.keras's
+        /// <c>Policy</c> object); missing or null: the global policy.</summary>
+        public DTypePolicies.DTypePolicy GetDtypePolicy(string key)
+        {
+            values.TryGetValue(key, out var value);
+            try
+            {
+                return DTypePolicies.DTypePolicy.Get(value);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{Describe()}: \"{key}\": {e.Message}", e);
+            }
+        }
+
         /// <summary>
         /// After <paramref name="layer"/> was made from this config: an <c>activity_regularizer</c> its constructor did
         /// not take is set on the layer (every Keras layer takes one), and any other regularizer or constraint the
@@ -237,6 +252,9 @@ namespace RnnSharp.Saving
         /// </summary>
         internal void ApplyUnreadPenalties(Layer layer)
         {
+            // Every Keras layer takes a dtype policy; a constructor without the argument gets it set here.
+            if (!values.WasRead("dtype") && values.TryGetValue("dtype", out var dtype) && dtype is not null)
+                layer.DtypePolicy = GetDtypePolicy("dtype");
             if (!values.WasRead("activity_regularizer") && GetRegularizer("activity_regularizer") is { } activity)
                 layer.ActivityRegularizer = activity;
             foreach (var (key, value) in values.Inner)
@@ -307,6 +325,7 @@ namespace RnnSharp.Saving
             if (target == typeof(Initializer)) return GetInitializer(key);
             if (target == typeof(Regularizer)) return GetRegularizer(key);
             if (target == typeof(Constraint)) return GetConstraint(key);
+            if (target == typeof(DTypePolicies.DTypePolicy)) return GetDtypePolicy(key);
             if (typeof(Layer).IsAssignableFrom(target))
             {
                 var layer = GetLayer(key)!;

@@ -213,7 +213,11 @@ namespace RnnSharp.Trainers
         {
             if (losses.All(l => l is null))
                 throw new ArgumentException("Compile needs a loss, e.g. loss: \"binary_crossentropy\".", "loss");
-            var state = new CompiledState(optimizer ?? "rmsprop", outputs, losses,
+            optimizer ??= "rmsprop";
+            // Keras wraps the optimizer for dynamic loss scaling when the model computes in float16.
+            if (DtypePolicy.Name == "mixed_float16" && optimizer is not LossScaleOptimizer)
+                optimizer = new LossScaleOptimizer(optimizer, name: "loss_scale_optimizer");
+            var state = new CompiledState(optimizer, outputs, losses,
                 lossWeights ?? Enumerable.Repeat(1.0, outputs.Count).ToArray(), metricNames, metricObjects);
             compiled?.Dispose();
             compiled = state;
@@ -246,7 +250,8 @@ namespace RnnSharp.Trainers
             var loss = ComputeLoss(x, y, prediction, sampleWeight, training: true);
             var optimizer = RequireCompiled().Optimizer;
             optimizer.ZeroGrad();
-            loss.backward();
+            // The loss scale of a LossScaleOptimizer (mixed_float16), as Keras's optimizer.scale_loss.
+            optimizer.ScaleLoss(loss).backward();
             optimizer.Step();
             TrackLoss(loss.detach(), x[0].shape[0]);
             ComputeMetrics(x, y, prediction.Select(p => p.detach()).ToArray(), sampleWeight);
@@ -324,6 +329,8 @@ namespace RnnSharp.Trainers
             var state = RequireCompiled();
             CheckPerOutput(state, y.Count, "targets", nameof(y));
             CheckPerOutput(state, yPred.Count, "predictions", nameof(yPred));
+            // Metrics accumulate in float32, as Keras's metrics cast to their float32 dtype.
+            yPred = yPred.Select(p => Layers.Layer.IsLowPrecision(p.dtype) ? p.to(ScalarType.Float32) : p).ToArray();
             var metrics = state.Resolve(y, yPred);
             for (int i = 0; i < metrics.Count; i++)
                 foreach (var metric in metrics[i])
@@ -668,7 +675,7 @@ namespace RnnSharp.Trainers
                     }
                 }
                 list.OnPredictEnd();
-                results = parts!.Select(p => p.Count == 1 ? p[0] : cat(p, 0)).ToArray();
+                results = parts!.Select(p => Float32(p.Count == 1 ? p[0] : cat(p, 0))).ToArray();
                 return results;
             }
             finally
@@ -679,6 +686,13 @@ namespace RnnSharp.Trainers
                     if (!kept.Contains(part)) part.Dispose();
                 train(wasTraining);
             }
+        }
+
+        // Predictions of a model computing in 16 bits come back as float32, the float arrays .NET callers read.
+        private static Tensor Float32(Tensor y)
+        {
+            if (!Layers.Layer.IsLowPrecision(y.dtype)) return y;
+            using (y) return y.to(ScalarType.Float32);
         }
 
         // Batch logs read every metric from the device: only when the progress bar draws them or a callback takes them

@@ -42,7 +42,7 @@ namespace RnnSharp.Layers
         {
             // (batch, Tq, 1, dim) + (batch, 1, Tv, dim), summed over dim.
             var terms = (query.unsqueeze(-2) + key.unsqueeze(-3)).tanh();
-            return (UseScale ? get_parameter("scale")! * terms : terms).sum(-1);
+            return (UseScale ? Autocast(get_parameter("scale")!) * terms : terms).sum(-1);
         }
 
         /// <inheritdoc />

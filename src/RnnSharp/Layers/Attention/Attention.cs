@@ -46,7 +46,7 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         protected override Tensor CalculateScores(Tensor query, Tensor key)
         {
-            var scale = UseScale ? get_parameter("scale") : null;
+            var scale = UseScale ? Autocast(get_parameter("scale")!) : null;
             if (ScoreMode == "dot")
             {
                 var scores = matmul(query, key.transpose(-2, -1));
@@ -55,7 +55,7 @@ namespace RnnSharp.Layers
             // (batch, Tq, 1, dim) + (batch, 1, Tv, dim), summed over dim.
             var sum = query.unsqueeze(-2) + key.unsqueeze(-3);
             if (scale is not null) sum = scale * sum;
-            return get_parameter("concat_score_weight")! * sum.tanh().sum(-1);
+            return Autocast(get_parameter("concat_score_weight")!) * sum.tanh().sum(-1);
         }
 
         /// <inheritdoc />

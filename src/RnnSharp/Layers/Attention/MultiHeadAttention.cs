@@ -401,9 +401,9 @@ namespace RnnSharp.Layers
             }
             // Back to (B, T, heads, value_dim), then "abcd,cde->abe".
             attended = attended.transpose(1, 2);
-            var kernel = get_parameter("attention_output_kernel")!;
+            var kernel = Autocast(get_parameter("attention_output_kernel")!);
             var output = tensordot(attended, kernel, new long[] { 2, 3 }, new long[] { 0, 1 });
-            if (UseBias) output = output + get_parameter("attention_output_bias")!;
+            if (UseBias) output = output + Autocast(get_parameter("attention_output_bias")!);
             if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, output);
             return returnScores ? new LayerOutput(output, weights!) : new LayerOutput(output);
         }
@@ -458,8 +458,8 @@ namespace RnnSharp.Layers
             var attended = einsum(combineEquation, dropping ? DropWeights(weights) : weights, v);
             LastPath = AttentionPath.Einsum;
             // (B, T.., heads, value_dim) -> (B, T.., outputShape).
-            var output = tensordot(attended, get_parameter("attention_output_kernel")!, new long[] { rank - 2, rank - 1 }, new long[] { 0, 1 });
-            if (UseBias) output = output + get_parameter("attention_output_bias")!;
+            var output = tensordot(attended, Autocast(get_parameter("attention_output_kernel")!), new long[] { rank - 2, rank - 1 }, new long[] { 0, 1 });
+            if (UseBias) output = output + Autocast(get_parameter("attention_output_bias")!);
             if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, output);
             return returnScores ? new LayerOutput(output, weights) : new LayerOutput(output);
         }
@@ -522,8 +522,8 @@ namespace RnnSharp.Layers
         private Tensor Project(Tensor x, string part)
         {
             // EinsumDense "ab..c,cde->ab..de": the kernel's layout does not depend on the rank.
-            var y = tensordot(x, get_parameter(part + "_kernel")!, new long[] { x.dim() - 1 }, new long[] { 0 });
-            if (UseBias) y = y + get_parameter(part + "_bias")!;
+            var y = tensordot(x, Autocast(get_parameter(part + "_kernel")!), new long[] { x.dim() - 1 }, new long[] { 0 });
+            if (UseBias) y = y + Autocast(get_parameter(part + "_bias")!);
             if (ProjectionActivityRegularizer is { } activity) AddActivityLoss(activity, y);
             return y;
         }

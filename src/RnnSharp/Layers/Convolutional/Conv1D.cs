@@ -43,15 +43,17 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>conv1d</c>, <c>conv1d_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public Conv1D(
             int filters, int kernelSize, int strides = 1, string padding = "valid", string dataFormat = "channels_last",
             int dilationRate = 1, int groups = 1, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
             Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
             Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             KernelRegularizer = kernelRegularizer;
             BiasRegularizer = biasRegularizer;
             ActivityRegularizer = activityRegularizer;
@@ -146,11 +148,11 @@ namespace RnnSharp.Layers
                 _ => (0L, 0L),
             };
             using var padded = ConvUtils.PadSteps(channelsFirst, left, right);
-            using var convolved = nn.functional.conv1d(padded, get_parameter("kernel")!, UseBias ? get_parameter("bias") : null,
+            using var convolved = nn.functional.conv1d(padded, Autocast(get_parameter("kernel")!), UseBias ? Autocast(get_parameter("bias")!) : null,
                 stride: Strides, padding: 0, dilation: DilationRate, groups: Groups);
             using var back = ChannelsLast ? convolved.transpose(1, 2) : convolved.alias();
             using var output = back.reshape(leading.Concat(back.shape[1..]).ToArray());
-            return new LayerOutput(Activation.Apply(output));
+            return new LayerOutput(ApplyHeadActivation(Activation, output));
         }
 
         /// <summary>Keras's <c>compute_output_shape</c>: the steps axis becomes

@@ -19,9 +19,11 @@ namespace RnnSharp.Layers
         /// <param name="name">Layer name; null gives <c>activation</c>, <c>activation_1</c>, ...</param>
         /// <param name="batchInputShape">Input shape with batch.</param>
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
-        public Activation(Activations.Activation activation, int?[]? inputShape = null, string? name = null, int?[]? batchInputShape = null, int? batchSize = null)
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
+        public Activation(Activations.Activation activation, int?[]? inputShape = null, string? name = null, int?[]? batchInputShape = null, int? batchSize = null, DTypePolicies.DTypePolicy? dtype = null)
             : base(name, inputShape, batchInputShape, batchSize)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             Function = activation ?? throw new ArgumentNullException(nameof(activation));
         }
 
@@ -33,7 +35,7 @@ namespace RnnSharp.Layers
 
         /// <inheritdoc />
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
-            => new(Function.Apply(inputs));
+            => new(ApplyHeadActivation(Function, inputs));
 
         /// <inheritdoc />
         public override int?[] ComputeOutputShape(int?[] inputShape) => (int?[])inputShape.Clone();

@@ -35,14 +35,16 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>dense</c>, <c>dense_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public Dense(
             int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? biasInitializer = null,
             Regularizer? kernelRegularizer = null, Regularizer? biasRegularizer = null, Regularizer? activityRegularizer = null,
             Constraint? kernelConstraint = null, Constraint? biasConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : base(name, inputShape, batchInputShape, batchSize, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             KernelRegularizer = kernelRegularizer;
             BiasRegularizer = biasRegularizer;
             ActivityRegularizer = activityRegularizer;
@@ -104,7 +106,7 @@ namespace RnnSharp.Layers
 
         /// <inheritdoc />
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
-            => new(Activation.Apply(linear!.call(inputs)));
+            => new(ApplyHeadActivation(Activation, nn.functional.linear(inputs, Autocast(linear!.weight!), linear.bias is null ? null : Autocast(linear.bias))));
 
         /// <inheritdoc />
         public override int?[] ComputeOutputShape(int?[] inputShape) => inputShape.Take(inputShape.Length - 1).Append(Units).ToArray();

@@ -32,14 +32,16 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with the input shape.</param>
         /// <param name="name">Layer name; null gives <c>embedding</c>, <c>embedding_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public Embedding(
             int inputDim, int outputDim, Initializer? embeddingsInitializer = null,
             Regularizer? embeddingsRegularizer = null, Regularizer? activityRegularizer = null, Constraint? embeddingsConstraint = null,
             bool maskZero = false, int? inputLength = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             // Keras 2 gives every Embedding an input shape, (input_length,) or (None,), so a model that starts with one is built.
             : base(name, batchInputShape is null ? inputShape ?? new[] { inputLength } : null, batchInputShape, batchSize, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             if (inputDim <= 0 || outputDim <= 0)
                 throw new ArgumentException(
                     $"Both `inputDim` and `outputDim` should be positive, received inputDim={inputDim} and outputDim={outputDim}");
@@ -94,7 +96,8 @@ namespace RnnSharp.Layers
         {
             var indices = inputs.dtype == ScalarType.Int64 ? inputs : inputs.to(ScalarType.Int64);
             if (!IndicesPrechecked) CheckIndices(indices);
-            return new LayerOutput(table!.call(indices));
+            // Keras casts the looked-up rows to the compute dtype.
+            return new LayerOutput(Autocast(table!.call(indices)));
         }
 
         /// <summary>

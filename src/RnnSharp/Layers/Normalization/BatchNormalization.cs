@@ -49,15 +49,17 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>batch_normalization</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained; a non-trainable layer runs in inference mode.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public BatchNormalization(
             int[] axis, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
             Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : this(axis, false, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint,
                   inputShape, batchInputShape, batchSize, name, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
         }
 
         /// <summary>Creates the layer normalizing over one axis, with Keras's arguments and defaults.</summary>
@@ -79,15 +81,17 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>batch_normalization</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained; a non-trainable layer runs in inference mode.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public BatchNormalization(
             int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
             Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : this(new[] { axis }, true, momentum, epsilon, center, scale, betaInitializer, gammaInitializer, movingMeanInitializer, movingVarianceInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint,
                   inputShape, batchInputShape, batchSize, name, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
         }
 
         private BatchNormalization(
@@ -193,6 +197,9 @@ namespace RnnSharp.Layers
 
         /// <inheritdoc />
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+            => new(InFloat32(inputs, x => Normalize(x, mask, training)));
+
+        private Tensor Normalize(Tensor inputs, Tensor? mask, bool training)
         {
             int rank = (int)inputs.dim();
             var broadcast = NormalizationParts.BroadcastShape(axes!, inputs);
@@ -240,7 +247,7 @@ namespace RnnSharp.Layers
                 variance = movingVariance.reshape(broadcast);
             }
             var outputs = (inputs - mean) * (variance + Epsilon).rsqrt();
-            return new LayerOutput(NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, broadcast));
+            return NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, broadcast);
         }
 
         /// <inheritdoc />

@@ -36,13 +36,15 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>layer_normalization</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public LayerNormalization(
             int[] axis, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : this(axis, false, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, batchInputShape, batchSize, name, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
         }
 
         /// <summary>Creates the layer normalizing over one axis, with Keras's arguments and defaults.</summary>
@@ -61,13 +63,15 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>layer_normalization</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public LayerNormalization(
             int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
             Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
             Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null, Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : this(new[] { axis }, true, epsilon, center, scale, betaInitializer, gammaInitializer, betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, inputShape, batchInputShape, batchSize, name, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
         }
 
         private LayerNormalization(
@@ -140,14 +144,16 @@ namespace RnnSharp.Layers
 
         /// <inheritdoc />
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
+            => new(InFloat32(inputs, Normalize));
+
+        private Tensor Normalize(Tensor inputs)
         {
             long[] dims = axes!.Select(a => (long)a).ToArray();
             var mean = inputs.mean(dims, keepdim: true);
             var centered = inputs - mean;
             var variance = centered.square().mean(dims, keepdim: true);
             var outputs = centered * (variance + Epsilon).rsqrt();
-            outputs = NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, NormalizationParts.BroadcastShape(axes!, inputs));
-            return new LayerOutput(outputs);
+            return NormalizationParts.ScaleAndOffset(this, Scale, Center, outputs, NormalizationParts.BroadcastShape(axes!, inputs));
         }
 
         /// <inheritdoc />

@@ -45,7 +45,7 @@ namespace RnnSharp.Layers
             ["rate"] = Rate,
             ["seed"] = null,
             ["name"] = Name,
-            ["dtype"] = "float32",
+            ["dtype"] = DtypePolicy.Name,
         };
     }
 }

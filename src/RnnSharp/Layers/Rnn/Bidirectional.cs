@@ -43,11 +43,13 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>bidirectional</c>, <c>bidirectional_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public Bidirectional(
             RNN layer, string? mergeMode = "concat", RNN? backwardLayer = null,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : base(name, inputShape, batchInputShape ?? (inputShape is null ? layer?.BatchInputShape : null), batchSize, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             ArgumentNullException.ThrowIfNull(layer);
             if (!MergeModes.Contains(mergeMode))
                 throw new ArgumentException(

@@ -22,6 +22,8 @@ namespace RnnSharp.Layers
         /// <paramref name="inputDim"/> features, with one or two directions; held parameters start at zero.</summary>
         public FusedEngine(FusedRNNCell cell, long inputDim, int directions)
         {
+            Cell = cell;
+            InputDim = inputDim;
             if (directions is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(directions), directions, "An engine has one or two directions.");
             Kernel = cell.Kernel;
             Units = cell.Units;
@@ -43,6 +45,15 @@ namespace RnnSharp.Layers
             using (no_grad())
                 foreach (var held in HeldParameters) Module.get_parameter(held)!.zero_();
         }
+
+        /// <summary>The cell the engine was made for (its kernel, units and bias).</summary>
+        internal FusedRNNCell Cell { get; }
+
+        /// <summary>The input features.</summary>
+        internal long InputDim { get; }
+
+        /// <summary>The engine's copy in a 16-bit compute dtype, made on first use (see <see cref="LowPrecisionRun"/>).</summary>
+        internal LowPrecisionRun? LowPrecision { get; set; }
 
         /// <summary>The TorchSharp module.</summary>
         public nn.Module Module { get; }
@@ -207,7 +218,6 @@ namespace RnnSharp.Layers
             using var scope = NewDisposeScope();
             // The same input for both directions runs once.
             if (inputs.Count == 2 && ReferenceEquals(inputs[0], inputs[1])) inputs = new[] { inputs[0] };
-            var states = Enumerable.Range(0, StateCount).Select(k => stack(initial.Select(d => d[k]).ToArray())).ToArray();
             MaskedRun? run = null;
             // An empty batch has nothing to mask (and its lengths have no minimum).
             if (mask is not null && inputs[0].shape[0] > 0)
@@ -216,7 +226,21 @@ namespace RnnSharp.Layers
                 if (run is null) return null;
                 if (run.Complete) run = null;
             }
+            // A layer computing in 16 bits hands its inputs over in that dtype: the kernel runs in it, on a copy of the
+            // float32 weights in that dtype whose gradients reach the float32 weights.
+            var result = Layer.IsLowPrecision(inputs[0].dtype)
+                ? LowPrecisionRun.For(this, inputs[0]).Run(inputs, run, initial, zeroOutputForMask, statesNeeded, lastStepOnly)
+                : Compute(inputs, run, initial, zeroOutputForMask, statesNeeded, lastStepOnly);
+            return new Result(
+                result.Sequences.Select(s => s.MoveToOuterDisposeScope()).ToArray(),
+                result.Finals.Select(f => f.Select(s => s.MoveToOuterDisposeScope()).ToArray()).ToArray(),
+                result.LengthGroups);
+        }
 
+        /// <summary>The computation of <see cref="Run"/> on this engine's module, in the inputs' dtype (the module's).</summary>
+        internal Result Compute(IReadOnlyList<Tensor> inputs, MaskedRun? run, Tensor[][] initial, bool zeroOutputForMask, bool statesNeeded, bool lastStepOnly)
+        {
+            var states = Enumerable.Range(0, StateCount).Select(k => stack(initial.Select(d => d[k]).ToArray())).ToArray();
             var sequences = new Tensor[Directions];
             var finals = new Tensor[Directions][];
             int groups = 0;
@@ -257,10 +281,7 @@ namespace RnnSharp.Layers
                 }
                 for (int d = 0; d < Directions; d++) finals[d] = run.KeepValid(finals[d], initial[d]);
             }
-            return new Result(
-                sequences.Select(s => s.MoveToOuterDisposeScope()).ToArray(),
-                finals.Select(f => f.Select(s => s.MoveToOuterDisposeScope()).ToArray()).ToArray(),
-                groups);
+            return new Result(sequences, finals, groups);
         }
     }
 }

@@ -196,9 +196,13 @@ namespace RnnSharp.Layers
         protected Tensor EngineParameter(string name)
             => (view ?? throw new InvalidOperationException($"Cell \"{Name}\" is not built yet.")).Parameter(name);
 
+        /// <summary>A kernel parameter as the step equations use it: in the cell's compute dtype (see
+        /// <see cref="Layer.Autocast(Tensor)"/>).</summary>
+        protected Tensor ComputeParameter(string name) => Autocast(EngineParameter(name));
+
         /// <summary><c>x · W_ih + b_ih</c> for every timestep (or one step) in the kernel's layout.</summary>
         internal Tensor ProjectInputs(Tensor x)
-            => nn.functional.linear(x, EngineParameter("weight_ih_l0"), UseBias ? EngineParameter("bias_ih_l0") : null);
+            => nn.functional.linear(x, ComputeParameter("weight_ih_l0"), UseBias ? ComputeParameter("bias_ih_l0") : null);
 
         /// <inheritdoc />
         protected override void BuildCore(int?[] inputShape)

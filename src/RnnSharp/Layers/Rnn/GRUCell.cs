@@ -81,11 +81,11 @@ namespace RnnSharp.Layers
             var hPrev = states[0];
             var h = recurrentMask is null ? hPrev : hPrev * recurrentMask;
             var x = projectedInput.chunk(3, -1);
-            var weightHh = EngineParameter("weight_hh_l0");
+            var weightHh = ComputeParameter("weight_hh_l0");
             Tensor r, z, n;
             if (ResetAfter)
             {
-                var hh = nn.functional.linear(h, weightHh, UseBias ? EngineParameter("bias_hh_l0") : null).chunk(3, -1);
+                var hh = nn.functional.linear(h, weightHh, UseBias ? ComputeParameter("bias_hh_l0") : null).chunk(3, -1);
                 r = RecurrentActivation.Apply(x[0] + hh[0]);
                 z = RecurrentActivation.Apply(x[1] + hh[1]);
                 n = Activation.Apply(x[2] + r * hh[2]);

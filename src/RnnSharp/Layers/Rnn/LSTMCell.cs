@@ -73,7 +73,7 @@ namespace RnnSharp.Layers
         protected internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
         {
             var h = recurrentMask is null ? states[0] : states[0] * recurrentMask;
-            var gates = (projectedInput + nn.functional.linear(h, EngineParameter("weight_hh_l0"))).chunk(4, -1);
+            var gates = (projectedInput + nn.functional.linear(h, ComputeParameter("weight_hh_l0"))).chunk(4, -1);
             var i = RecurrentActivation.Apply(gates[0]);
             var f = RecurrentActivation.Apply(gates[1]);
             var g = Activation.Apply(gates[2]);

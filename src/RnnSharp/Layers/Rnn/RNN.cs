@@ -90,6 +90,9 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         public override IReadOnlyList<Layer> InnerLayers => new Layer[] { Cell };
 
+        /// <summary>The cell computes as its layer does (Keras passes the layer's <c>dtype</c> to the cell it makes).</summary>
+        private protected override IEnumerable<Layer> PolicyFollowers => InnerLayers;
+
         /// <summary>Return the whole output sequence rather than the last output.</summary>
         public bool ReturnSequences { get; }
         /// <summary>Also return the final states.</summary>

@@ -40,6 +40,7 @@ namespace RnnSharp.Layers
         /// <param name="batchSize">Batch size to combine with <paramref name="inputShape"/>.</param>
         /// <param name="name">Layer name; null gives <c>simple_rnn</c>, <c>simple_rnn_1</c>, ...</param>
         /// <param name="trainable">Whether the weights are trained.</param>
+        /// <param name="dtype">The dtype policy, e.g. <c>"float32"</c> or <c>"mixed_bfloat16"</c> (Keras's <c>dtype</c>); null is the global policy (<see cref="MixedPrecision.GlobalPolicy"/>).</param>
         public SimpleRNN(
             int units, Activations.Activation? activation = null, bool useBias = true,
             Initializer? kernelInitializer = null, Initializer? recurrentInitializer = null, Initializer? biasInitializer = null,
@@ -48,11 +49,12 @@ namespace RnnSharp.Layers
             Constraint? kernelConstraint = null, Constraint? recurrentConstraint = null, Constraint? biasConstraint = null,
             double dropout = 0.0, double recurrentDropout = 0.0, bool returnSequences = false, bool returnState = false,
             bool goBackwards = false, bool stateful = false, bool unroll = false, bool zeroOutputForMask = false,
-            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true)
+            int?[]? inputShape = null, int?[]? batchInputShape = null, int? batchSize = null, string? name = null, bool trainable = true, DTypePolicies.DTypePolicy? dtype = null)
             : base(new SimpleRNNCell(units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer,
                                      kernelRegularizer, recurrentRegularizer, biasRegularizer, kernelConstraint, recurrentConstraint, biasConstraint, dropout, recurrentDropout, trainable: trainable),
                    returnSequences, returnState, goBackwards, stateful, unroll, zeroOutputForMask, inputShape, batchInputShape, batchSize, name, trainable)
         {
+            if (dtype is not null) DtypePolicy = dtype;
             ActivityRegularizer = activityRegularizer;
         }
 

@@ -55,7 +55,7 @@ namespace RnnSharp.Layers
         protected internal override Tensor[] StepProjected(Tensor projectedInput, IReadOnlyList<Tensor> states, Tensor? recurrentMask)
         {
             var h = recurrentMask is null ? states[0] : states[0] * recurrentMask;
-            return new[] { Activation.Apply(projectedInput + nn.functional.linear(h, EngineParameter("weight_hh_l0"))) };
+            return new[] { Activation.Apply(projectedInput + nn.functional.linear(h, ComputeParameter("weight_hh_l0"))) };
         }
 
         /// <summary>Creates the layer from its config, as Keras's <c>from_config</c> (see <see cref="Saving.LayerConfig.Instantiate{T}"/>).</summary>

@@ -34,6 +34,9 @@ namespace RnnSharp.Layers
         /// <inheritdoc />
         public override IReadOnlyList<Layer> InnerLayers => cells;
 
+        /// <summary>The stacked cells compute as the stack does.</summary>
+        private protected override IEnumerable<Layer> PolicyFollowers => cells;
+
         /// <inheritdoc />
         public override IReadOnlyList<int> StateSize => cells.SelectMany(c => c.StateSize).ToArray();
 
