@@ -50,6 +50,9 @@ namespace RnnSharp
             if (Said.TryAdd(message, true)) Notify(message);
         }
 
+        /// <summary>Forgets what was said, so tests see each message again.</summary>
+        internal static void ForgetSaid() => Said.Clear();
+
         /// <summary>The scalar type a layer with <paramref name="policy"/> computes in on <paramref name="device"/>: the
         /// policy's, except float16 on the CPU, which falls back to float32 with a message (once).</summary>
         internal static TorchSharp.torch.ScalarType ComputeTypeOn(DTypePolicy policy, TorchSharp.torch.Device? device)

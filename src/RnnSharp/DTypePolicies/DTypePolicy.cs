@@ -61,8 +61,9 @@ namespace RnnSharp.DTypePolicies
             _ => torch.ScalarType.Float32,
         };
 
-        /// <summary>The policy of <paramref name="name"/>.</summary>
-        public static implicit operator DTypePolicy(string name) => new(name);
+        /// <summary>The policy of <paramref name="name"/>; null stays null (the global policy where a layer takes it).</summary>
+        [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(name))]
+        public static implicit operator DTypePolicy?(string? name) => name is null ? null : new(name);
 
         /// <summary>
         /// Reads a layer config's <c>dtype</c> as Keras's <c>dtype_policies.get</c> and tf.keras's <c>policy.deserialize</c>

@@ -15,6 +15,18 @@ namespace RnnSharp.Tests
         private readonly bool cpuFloat16 = MixedPrecision.CpuFloat16;
         private readonly Action<string> notify = MixedPrecision.Notify;
 
+        private MixedPrecisionScope() => MixedPrecision.ForgetSaid();
+
+        /// <summary>Messages said while the scope is open.</summary>
+        public System.Collections.Generic.List<string> Said { get; } = new();
+
+        /// <summary>Records said messages instead of printing them.</summary>
+        public MixedPrecisionScope Recording()
+        {
+            MixedPrecision.Notify = Said.Add;
+            return this;
+        }
+
         /// <summary>Lets float16 compute on the CPU (libtorch supports it, slowly) so its numerics can be checked here.</summary>
         public static MixedPrecisionScope CpuFloat16()
         {
@@ -36,6 +48,7 @@ namespace RnnSharp.Tests
             MixedPrecision.SetGlobalPolicy(policy);
             MixedPrecision.CpuFloat16 = cpuFloat16;
             MixedPrecision.Notify = notify;
+            MixedPrecision.ForgetSaid();
         }
     }
 }

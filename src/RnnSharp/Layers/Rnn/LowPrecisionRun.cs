@@ -118,6 +118,9 @@ namespace RnnSharp.Layers
             {
                 var request = (Request)vars[0];
                 var owner = request.Owner;
+                // Outputs nobody differentiates come to backward undefined: TorchSharp would make zeros for them from
+                // tensors it allocates in the caller's dispose scope, gone by the time backward runs.
+                ctx.set_materialize_grads(false);
                 var tensors = vars.Skip(1).Cast<Tensor>().ToArray();
                 var inputs = tensors.Take(request.InputCount).ToArray();
                 var states = tensors.Skip(request.InputCount).Take(request.StateTotal).ToArray();
@@ -148,7 +151,8 @@ namespace RnnSharp.Layers
                 var pairs = request.Owner.pairs;
                 try
                 {
-                    var used = Enumerable.Range(0, graph.Outputs.Length).Where(i => graph.Outputs[i].requires_grad).ToArray();
+                    var used = Enumerable.Range(0, graph.Outputs.Length)
+                        .Where(i => graph.Outputs[i].requires_grad && i < grad_outputs.Count && Defined(grad_outputs[i]) is not null).ToArray();
                     var leafTargets = Enumerable.Range(0, graph.Leaves.Length).Where(i => graph.Leaves[i].requires_grad).ToArray();
                     var weightTargets = Enumerable.Range(0, pairs.Length).Where(i => pairs[i].Master.requires_grad).ToArray();
                     var targets = leafTargets.Select(i => graph.Leaves[i]).Concat(weightTargets.Select(i => graph.Copies[i])).ToArray();
