@@ -8,7 +8,7 @@ namespace RnnSharp.Bench
     /// <summary>Command-line options of the benchmark.</summary>
     internal sealed class BenchOptions
     {
-        public static readonly string[] AllCases = { "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "F", "MEM" };
+        public static readonly string[] AllCases = { "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "F", "MEM", "P" };
 
         /// <summary>Short run: fewer configurations, repetitions and steps.</summary>
         public bool Quick { get; private set; }
@@ -30,6 +30,9 @@ namespace RnnSharp.Bench
 
         /// <summary>libtorch intra-op threads (null: libtorch's default).</summary>
         public int? Threads { get; private set; }
+
+        /// <summary>The mixed policy case P sets against float32: <c>mixed_bfloat16</c> (default) or <c>mixed_float16</c>.</summary>
+        public string Precision { get; private set; } = "mixed_bfloat16";
 
         /// <summary>The device every model, layer and batch runs on: <c>cpu</c> or <c>cuda</c> (<c>cuda:N</c>).</summary>
         public string Device { get; private set; } = "cpu";
@@ -56,6 +59,11 @@ namespace RnnSharp.Bench
                     case "--reps": o.Reps = PositiveInt(a, Next()); break;
                     case "--warmup": o.Warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--threads": o.Threads = PositiveInt(a, Next()); break;
+                    case "--precision":
+                        o.Precision = Next();
+                        if (o.Precision is not ("mixed_bfloat16" or "mixed_float16"))
+                            throw new ArgumentException($"--precision {o.Precision}: use mixed_bfloat16 or mixed_float16.");
+                        break;
                     case "--device":
                         o.Device = Next().Trim().ToLowerInvariant();
                         if (o.Device != "cpu" && !o.Device.StartsWith("cuda", StringComparison.Ordinal))
@@ -78,8 +86,10 @@ namespace RnnSharp.Bench
               dotnet run -c Release --project bench/RnnSharp.Bench -- [options]
 
               --quick            short run (a few minutes): fewer sizes, repetitions and steps
-              --cases S1,S7,...  subset of S1 S2 S3 S4 S5 S6 S7 S8 S9 F MEM (S9: Predict vs ONNX Runtime,
-                                 F: multi-layer fusion probe, MEM: long-run flat-memory check); default: all
+              --cases S1,S7,...  subset of S1 S2 S3 S4 S5 S6 S7 S8 S9 F MEM P (S9: Predict vs ONNX Runtime,
+                                 F: multi-layer fusion probe, MEM: long-run flat-memory check,
+                                 P: S1-S4 and S6 under --precision against float32); default: all
+              --precision P      the mixed policy case P measures: mixed_bfloat16 (default) or mixed_float16
               --reps N           timed repetitions per contender (default 15, quick 9; fewer, at least 5 or 3,
                                  where one repetition of all contenders exceeds 40 s, quick 10 s)
               --warmup N         untimed warm-up repetitions per contender (default 2, quick 1)

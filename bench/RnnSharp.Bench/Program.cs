@@ -64,6 +64,7 @@ namespace RnnSharp.Bench
             if (options.Cases.Contains("S9")) OnnxCases.Run(ctx);
             if (options.Cases.Contains("F")) FusionProbe.Run(ctx);
             if (options.Cases.Contains("MEM")) LongRun.Run(ctx);
+            if (options.Cases.Contains("P")) PrecisionCases.Run(ctx);
             if (options.Profile) Profiler.Run(ctx);
 
             var final = new Dictionary<string, object?>(environment) { ["loadAverageAtEnd"] = LoadAverage() };

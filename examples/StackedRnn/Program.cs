@@ -4,6 +4,7 @@
 //
 //   dotnet run --project examples/StackedRnn -- [--cell lstm|gru|simple_rnn] [--epochs N] [--units N]
 //                                              [--imdb PATH] [--device cpu|cuda] [--out DIR] [--verbose 0|1|2]
+//                                              [--precision float32|mixed_bfloat16|mixed_float16]
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -65,6 +66,8 @@ Layer Recurrent(bool returnSequences) => options.Cell switch
     _ => new LSTM(options.Units, returnSequences: returnSequences),
 };
 
+// Keras's keras.mixed_precision.set_global_policy: the layers made below compute in its dtype, weights stay float32.
+MixedPrecision.SetGlobalPolicy(options.Precision);
 var model = new Sequential();
 model.Add(new Embedding(vocabulary, 32, maskZero: true));
 model.Add(Recurrent(returnSequences: true));
@@ -91,7 +94,7 @@ var history = model.Fit(xTrain, yTrain, batchSize: 64, epochs: options.Epochs, v
 Console.WriteLine($"Live tensors after each epoch: {string.Join(", ", liveTensors)}; RSS (MiB): {string.Join(", ", rssMiB.Select(v => v.ToString("F0")))}");
 
 var results = model.Evaluate(xTest, yTest, batchSize: 256, verbose: 0);
-Console.WriteLine($"Test loss: {results["loss"]:F4} - test acc: {results["acc"]:F4}");
+Console.WriteLine($"Test loss: {results["loss"]:F4} - test acc: {results["acc"]:F4} ({options.Precision})");
 
 string plotPath = Path.Combine(options.OutDir, "training_curves.png");
 TrainingPlot.Save(history, plotPath, $"{options.Cell} x2, {options.Units} units");
@@ -99,7 +102,8 @@ Console.WriteLine($"Wrote {csvPath} and {plotPath}");
 return 0;
 
 /// <summary>Command-line options of the experiment.</summary>
-internal sealed record Options(string Cell, int Epochs, int Units, int MaxLength, string? ImdbDir, string Device, string OutDir, int Verbose)
+internal sealed record Options(string Cell, int Epochs, int Units, int MaxLength, string? ImdbDir, string Device, string OutDir, int Verbose,
+    string Precision = "float32")
 {
     public static Options? Parse(string[] args)
     {
@@ -117,14 +121,20 @@ internal sealed record Options(string Cell, int Epochs, int Units, int MaxLength
                 case "--device": o = o with { Device = Next() }; break;
                 case "--out": o = o with { OutDir = Next() }; break;
                 case "--verbose": o = o with { Verbose = int.Parse(Next()) }; break;
+                case "--precision": o = o with { Precision = Next() }; break;
                 default:
-                    Console.Error.WriteLine($"Unknown option {args[i]}. Options: --cell lstm|gru|simple_rnn, --epochs N, --units N, --maxlen N, --imdb PATH (imdb.npz or its folder), --device cpu|cuda, --out DIR, --verbose 0|1|2");
+                    Console.Error.WriteLine($"Unknown option {args[i]}. Options: --cell lstm|gru|simple_rnn, --epochs N, --units N, --maxlen N, --imdb PATH (imdb.npz or its folder), --device cpu|cuda, --out DIR, --verbose 0|1|2, --precision float32|mixed_bfloat16|mixed_float16");
                     return null;
             }
         }
         if (o.Cell is not ("lstm" or "gru" or "simple_rnn"))
         {
             Console.Error.WriteLine($"--cell must be lstm, gru or simple_rnn; received {o.Cell}.");
+            return null;
+        }
+        if (o.Precision is not ("float32" or "mixed_bfloat16" or "mixed_float16"))
+        {
+            Console.Error.WriteLine($"--precision must be float32, mixed_bfloat16 or mixed_float16; received {o.Precision}.");
             return null;
         }
         return o;
