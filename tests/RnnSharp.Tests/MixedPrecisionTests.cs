@@ -156,6 +156,13 @@ namespace RnnSharp.Tests
             using var scope = MixedPrecisionScope.Global("mixed_float16").Recording();
             var layer = new LSTM(3, returnSequences: true);
             var y = layer.Call(randn(2, 4, 5)).Output;
+            if (TestDevice.IsCuda)
+            {
+                // On a GPU the policy computes in float16, silently.
+                Assert.Equal(ScalarType.Float16, y.dtype);
+                Assert.Empty(scope.Said);
+                return;
+            }
             Assert.Equal(ScalarType.Float32, y.dtype);
             layer.Call(randn(2, 4, 5));
             var said = Assert.Single(scope.Said);
