@@ -64,7 +64,18 @@ namespace RnnSharp.Layers
             arguments.AddRange(inputs);
             arguments.AddRange(states);
             arguments.AddRange(pairs.Select(p => p.Master));
-            var outputs = Node.apply(arguments.ToArray());
+            List<Tensor> outputs;
+            using (var applied = NewDisposeScope())
+            {
+                outputs = Node.apply(arguments.ToArray());
+                foreach (var o in outputs) o.MoveToOuterDisposeScope();
+                // The inner graph lives until backward frees it, whatever scopes end before (the layer's own do); a graph
+                // never differentiated is freed with its autograd node, by the garbage collector.
+                foreach (var t in request.Graph!.Outputs.Concat(request.Graph.Leaves)) t.DetachFromDisposeScope();
+                foreach (var r in request.Returned!) r.Dispose();
+                // What is left is TorchSharp's: the templates it makes zero gradients from, freed with the node.
+                applied.Detach(applied.DisposablesView.ToArray());
+            }
             var sequences = outputs.Take(directions).ToArray();
             var finals = request.Regroup(outputs.Skip(directions).ToArray());
             return new FusedEngine.Result(sequences, finals, request.LengthGroups);
@@ -77,7 +88,7 @@ namespace RnnSharp.Layers
         }
 
         // What the node's forward needs besides tensors, and what it hands back besides them.
-        private sealed class Request(LowPrecisionRun owner, int inputCount, int stateTotal, int directions, int stateCount, MaskedRun? run,
+        internal sealed class Request(LowPrecisionRun owner, int inputCount, int stateTotal, int directions, int stateCount, MaskedRun? run,
             bool zeroOutputForMask, bool statesNeeded, bool lastStepOnly)
         {
             public LowPrecisionRun Owner { get; } = owner;
@@ -88,13 +99,15 @@ namespace RnnSharp.Layers
             public bool StatesNeeded { get; } = statesNeeded;
             public bool LastStepOnly { get; } = lastStepOnly;
             public int LengthGroups { get; set; }
+            public Graph? Graph { get; set; }
+            public List<Tensor>? Returned { get; set; }
 
             public Tensor[][] Regroup(IReadOnlyList<Tensor> flat)
                 => Enumerable.Range(0, directions).Select(d => flat.Skip(d * stateCount).Take(stateCount).ToArray()).ToArray();
         }
 
         // The inner graph of one run, from the node's forward to its backward.
-        private sealed class Graph(Tensor[] outputs, Tensor[] leaves, Tensor[] copies)
+        internal sealed class Graph(Tensor[] outputs, Tensor[] leaves, Tensor[] copies)
         {
             public Tensor[] Outputs { get; } = outputs;
             public Tensor[] Leaves { get; } = leaves;
@@ -118,13 +131,12 @@ namespace RnnSharp.Layers
             {
                 var request = (Request)vars[0];
                 var owner = request.Owner;
-                // Outputs nobody differentiates come to backward undefined: TorchSharp would make zeros for them from
-                // tensors it allocates in the caller's dispose scope, gone by the time backward runs.
-                ctx.set_materialize_grads(false);
                 var tensors = vars.Skip(1).Cast<Tensor>().ToArray();
                 var inputs = tensors.Take(request.InputCount).ToArray();
                 var states = tensors.Skip(request.InputCount).Take(request.StateTotal).ToArray();
                 Tensor[] outputs, leaves;
+                List<Tensor> returned;
+                using (var inner = NewDisposeScope())
                 using (enable_grad())
                 {
                     var leafInputs = inputs.Select(x => x.detach().requires_grad_(x.requires_grad)).ToArray();
@@ -135,12 +147,15 @@ namespace RnnSharp.Layers
                     request.LengthGroups = result.LengthGroups;
                     outputs = result.Sequences.Concat(result.Finals.SelectMany(f => f)).ToArray();
                     leaves = leafInputs.Concat(leafStates).ToArray();
+                    // Out of this scope, which frees the run's temporaries; Run takes them on (see there).
+                    foreach (var t in outputs.Concat(leaves)) t.MoveToOuterDisposeScope();
+                    returned = outputs.Select(o => o.detach().MoveToOuterDisposeScope()).ToList();
                 }
-                // Kept until backward, whatever dispose scope the call ran in.
-                foreach (var t in outputs.Concat(leaves)) t.DetachFromDisposeScope();
-                ctx.save_data("graph", new Graph(outputs, leaves, owner.pairs.Select(p => p.Copy).ToArray()));
+                request.Graph = new Graph(outputs, leaves, owner.pairs.Select(p => p.Copy).ToArray());
+                request.Returned = returned;
+                ctx.save_data("graph", request.Graph);
                 ctx.save_data("request", request);
-                return outputs.Select(o => o.detach()).ToList();
+                return returned;
             }
 
             /// <inheritdoc />
@@ -149,6 +164,8 @@ namespace RnnSharp.Layers
                 var graph = (Graph)ctx.get_data("graph");
                 var request = (Request)ctx.get_data("request");
                 var pairs = request.Owner.pairs;
+                // Everything made here is freed on return but the gradients handed back to autograd.
+                using var scope = NewDisposeScope();
                 try
                 {
                     var used = Enumerable.Range(0, graph.Outputs.Length)
@@ -170,6 +187,7 @@ namespace RnnSharp.Layers
                             result[1 + graph.Leaves.Length + weightTargets[k]] = g is null ? null : g.to(master.dtype);
                         }
                     }
+                    foreach (var g in result) g?.MoveToOuterDisposeScope();
                     return result.ToList()!;
                 }
                 finally
