@@ -37,6 +37,16 @@ namespace RnnSharp.Bench
         /// <summary>The device every model, layer and batch runs on: <c>cpu</c> or <c>cuda</c> (<c>cuda:N</c>).</summary>
         public string Device { get; private set; } = "cpu";
 
+        /// <summary>Run only the threads-under-load matrix (issue 14): Fit idle and beside a busy process, per thread
+        /// count and OpenMP wait policy, a child process each.</summary>
+        public bool ThreadsUnderLoad { get; private set; }
+
+        /// <summary>Internal: this process is one configuration of the threads-under-load matrix.</summary>
+        public bool LoadChild { get; private set; }
+
+        /// <summary>Internal: this process is the matrix's busy competitor, spinning this many seconds at most.</summary>
+        public int? SpinSeconds { get; private set; }
+
         public static BenchOptions Parse(string[] args)
         {
             var o = new BenchOptions();
@@ -69,6 +79,9 @@ namespace RnnSharp.Bench
                         if (o.Device != "cpu" && !o.Device.StartsWith("cuda", StringComparison.Ordinal))
                             throw new ArgumentException($"--device {o.Device}: use cpu or cuda (cuda:N).");
                         break;
+                    case "--threads-under-load": o.ThreadsUnderLoad = true; break;
+                    case "--load-child": o.LoadChild = true; break;
+                    case "--spin": o.SpinSeconds = PositiveInt(a, Next()); break;
                     case "-h":
                     case "--help":
                         throw new HelpRequested();
@@ -97,6 +110,9 @@ namespace RnnSharp.Bench
               --threads N        libtorch intra-op threads (default: libtorch's choice)
               --device cpu|cuda  where models and data live (default cpu); cuda needs a CUDA libtorch (docs/gpu.md)
               --out DIR          where results.json, results.csv and results.md go (default bench-results)
+              --threads-under-load  only the threads-under-load matrix (issue 14): S1 Fit idle and beside one busy
+                                 process, 1 and 2 threads, per OpenMP wait policy, a child process each; --reps N
+                                 rounds (default 3, quick 2); writes threads-under-load.md to --out
             """;
 
         private static int PositiveInt(string name, string value)

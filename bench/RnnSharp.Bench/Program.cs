@@ -34,6 +34,11 @@ namespace RnnSharp.Bench
                 return 2;
             }
 
+            // Threads under load (issue 14): the parent touches no libtorch; each child loads it with its own environment.
+            if (options.SpinSeconds is int spin) return ThreadsUnderLoad.Spin(spin);
+            if (options.LoadChild) return ThreadsUnderLoad.Child(options.Threads ?? torch.get_num_threads());
+            if (options.ThreadsUnderLoad) return ThreadsUnderLoad.Run(options.Reps ?? (options.Quick ? 2 : 3), options.OutDir);
+
             if (options.Threads is int threads) torch.set_num_threads(threads);
             if (options.Device != "cpu")
             {
@@ -100,7 +105,7 @@ namespace RnnSharp.Bench
             ["batchesPerRun"] = ctx.Sizes.BatchesPerRun,
         };
 
-        private static string CpuModel()
+        internal static string CpuModel()
         {
             try
             {
@@ -115,7 +120,7 @@ namespace RnnSharp.Bench
 
         // Family/model/stepping, clock, vector extensions and whether it is a virtual machine: the model name of a
         // cloud guest is often just "AMD EPYC".
-        private static string CpuDetails()
+        internal static string CpuDetails()
         {
             try
             {
@@ -136,7 +141,7 @@ namespace RnnSharp.Bench
             }
         }
 
-        private static string LoadAverage()
+        internal static string LoadAverage()
         {
             try
             {

@@ -62,6 +62,37 @@ namespace RnnSharp
             if (torch.cuda.is_available()) torch.cuda.manual_seed_all(seed);
         }
 
+        /// <summary>
+        /// libtorch's intra-op thread count: how many threads one operation (a matrix product, an LSTM layer) may use.
+        /// libtorch's default is the number of physical cores.
+        /// </summary>
+        public static int NumThreads => torch.get_num_threads();
+
+        /// <summary>
+        /// Sets libtorch's intra-op thread count for this process, as PyTorch's <c>torch.set_num_threads</c>. On a
+        /// machine shared with other busy processes, fewer threads than cores keeps <c>Fit</c> from waiting on a thread
+        /// the operating system has paused (docs/benchmarks.md, "Threads under load").
+        /// </summary>
+        /// <param name="threads">At least 1.</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1.</exception>
+        public static void SetNumThreads(int threads)
+        {
+            if (threads < 1)
+                throw new ArgumentOutOfRangeException(nameof(threads), threads,
+                    $"Backend.SetNumThreads expects at least 1 thread, got {threads}.");
+            torch.set_num_threads(threads);
+        }
+
+        /// <summary>
+        /// The native <c>OMP_WAIT_POLICY</c> variable, which libtorch's OpenMP runtime (libgomp) reads once, when
+        /// libtorch loads; null when it is not set. RnnSharp sets <c>PASSIVE</c> when it loads, before libtorch does, unless
+        /// <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> is already set: a waiting thread then sleeps instead of
+        /// spinning, which keeps two threads fast beside another busy process. Set either variable before starting the
+        /// process to choose otherwise. Linux only (elsewhere RnnSharp changes nothing); an app that calls TorchSharp
+        /// before its first use of RnnSharp has loaded libtorch already, and gets libgomp's default spinning.
+        /// </summary>
+        public static string? OpenMPWaitPolicy => OpenMPEnvironment.Get(OpenMPEnvironment.WaitPolicyVariable);
+
         /// <summary>True when TorchSharp's CUDA backend is loaded and a GPU is present.</summary>
         public static bool IsCudaAvailable => torch.cuda.is_available();
 
