@@ -1,10 +1,10 @@
 // The program tests/RnnSharp.Distributed.Tests runs under `mpirun -np 2` and alone (the one-process reference):
 //
-//   RnnSharp.Distributed.Tests.Worker train|load|mismatch-model|mismatch-data|fault OUT_DIR
+//   RnnSharp.Distributed.Tests.Worker train|initial|load|mismatch-model|mismatch-data|fault OUT_DIR
 //
 // train: a stacked RNN trained with Fit (validation split, ReduceLROnPlateau, EarlyStopping, CSVLogger), then Evaluate
 // and Predict; each process writes result-{size}-{rank}.json (weights, history, learning rates, evaluation, predictions)
-// and rank 0 saves model.keras. load: a single process loads model.keras and writes load.json with its predictions.
+// and rank 0 saves model.keras. initial: the weights before training. load: a single process loads model.keras and writes load.json with its predictions.
 // mismatch-*: rank 1 builds a larger model or passes fewer samples (exit code 3 with the error). fault: rank 1 throws in
 // a callback after the first epoch.
 using System;
@@ -22,7 +22,7 @@ using static TorchSharp.torch;
 
 if (args.Length != 2)
 {
-    Console.Error.WriteLine("Usage: RnnSharp.Distributed.Tests.Worker train|load|mismatch-model|mismatch-data|fault OUT_DIR");
+    Console.Error.WriteLine("Usage: RnnSharp.Distributed.Tests.Worker train|initial|load|mismatch-model|mismatch-data|fault OUT_DIR");
     return 2;
 }
 string scenario = args[0], outDir = args[1];
@@ -46,6 +46,13 @@ if (scenario == "load")
 }
 
 var model = Build(rank == 1 && scenario == "mismatch-model" ? 9 : 8);
+if (scenario == "initial")
+{
+    // The weights before any step (Predict builds the model, drawing the same initial weights as Fit would).
+    model.Predict(x, batchSize: 61).Dispose();
+    Write($"initial-{size}-{rank}.json", new Dictionary<string, object> { ["weights"] = model.GetWeights().Select(Flat).ToArray() });
+    return 0;
+}
 model.Compile(new SGD(learningRate: 0.5), "binary_crossentropy", new[] { "acc" });
 var learningRates = new List<double>();
 var callbacks = new List<Callback>
