@@ -543,5 +543,34 @@ namespace RnnSharp.Tests.Layers.Rnn
             cell.Build(new int?[] { null, f });
             Assert.Equal(expected, cell.CountParams());
         }
-    }
+    
+        /// <summary>
+        /// Inference (no gradients) on the fused LSTM against the independent reference, over hidden sizes where libtorch's
+        /// oneDNN forward_inference kernel was seen to return wrong numbers on an AVX-512 CPU (1 to 100 units).
+        /// </summary>
+        [Theory]
+        [InlineData(1, 1)]
+        [InlineData(4, 5)]
+        [InlineData(16, 8)]
+        [InlineData(50, 16)]
+        [InlineData(4, 33)]
+        [InlineData(16, 100)]
+        public void LstmInferenceWithoutGradientsMatchesReference(int features, int units)
+        {
+            var rng = new Random(features * 1000 + units);
+            var w = RecurrentLayerTests.MakeWeights(Kind.Lstm, rng, features, units);
+            var x = TestTensors.Random3(rng, 4, 5, features);
+            var expected = KerasReference.Run(Kind.Lstm, x, w, units);
+            var layer = new LSTM(units, returnSequences: true, returnState: true);
+            RecurrentLayerTests.SetKerasWeights(layer, Kind.Lstm, w);
+            using (no_grad())
+            {
+                var result = layer.Call(TestTensors.From(x));
+                Assert.Equal(RnnExecutionPath.Fused, layer.LastCallPath);
+                TestTensors.AssertClose(expected.SequenceFlat, result.Output, 1e-5, $"{features}->{units} sequence");
+                TestTensors.AssertClose(expected.StateFlat(1), result.States[1], 1e-5, $"{features}->{units} carry");
+                Assert.False(result.Output.requires_grad);
+            }
+        }
+}
 }
