@@ -47,7 +47,8 @@ for (int rep = 0; rep < reps; rep++)
         var result = Launch(c.Item1, c.Item2, steps);
         runs[c].Add(result);
         Console.WriteLine($"rep {rep + 1}/{reps}: {c.Item1} process(es), global batch {c.Item2}: {result.GetProperty("samplesPerSecond").GetDouble():F0} samples/s, " +
-                          $"all-reduce {100 * result.GetProperty("allReduceShare").GetDouble():F1}% of the step");
+                          $"waiting {100 * result.GetProperty("waitShare").GetDouble():F1}% and all-reduce {100 * result.GetProperty("allReduceShare").GetDouble():F1}% of the step " +
+                          $"(load average before: {result.GetProperty("loadAverageBefore").GetString()})");
     }
 
 double Median(IEnumerable<double> values)
@@ -57,6 +58,7 @@ double Median(IEnumerable<double> values)
 }
 double Throughput((int, int) c) => Median(runs[c].Select(r => r.GetProperty("samplesPerSecond").GetDouble()));
 double Share((int, int) c) => Median(runs[c].Select(r => r.GetProperty("allReduceShare").GetDouble()));
+double Wait((int, int) c) => Median(runs[c].Select(r => r.GetProperty("waitShare").GetDouble()));
 double StepMs((int, int) c) => Median(runs[c].Select(r => r.GetProperty("stepMilliseconds").GetDouble()));
 string Range((int, int) c) => $"{runs[c].Min(r => r.GetProperty("samplesPerSecond").GetDouble()):F0}–{runs[c].Max(r => r.GetProperty("samplesPerSecond").GetDouble()):F0}";
 
@@ -65,10 +67,11 @@ md.AppendLine($"CPU: {Lscpu("Model name")}, {Environment.ProcessorCount} logical
 md.AppendLine($"Load average (1/5/15 min) at start: {loadAtStart}; at end: {LoadAverage()} (other work on the machine competes for its cores).");
 md.AppendLine($"Open MPI: {MpirunVersion()}; {reps} repetitions of {steps} timed steps per case (medians, min–max), one libtorch thread per process.");
 md.AppendLine();
-md.AppendLine("| processes | global batch | per process | samples/s [min–max] | step | gradient all-reduce share |");
-md.AppendLine("| --- | --- | --- | --- | --- | --- |");
+md.AppendLine("| processes | global batch | per process | samples/s [min–max] | step | waiting for the slower process | gradient all-reduce |");
+md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
 foreach (var c in cases)
-    md.AppendLine($"| {c.Item1} | {c.Item2} | {c.Item2 / c.Item1} | {Throughput(c):F0} [{Range(c)}] | {StepMs(c):F1} ms | {(c.Item1 == 1 ? "–" : $"{100 * Share(c):F1}%")} |");
+    md.AppendLine($"| {c.Item1} | {c.Item2} | {c.Item2 / c.Item1} | {Throughput(c):F0} [{Range(c)}] | {StepMs(c):F1} ms | " +
+                  (c.Item1 == 1 ? "– | – |" : $"{100 * Wait(c):F1}% | {100 * Share(c):F2}% |"));
 md.AppendLine();
 double weak = Throughput((2, 64)) / (2 * Throughput((1, 32)));
 double strong = Throughput((2, 64)) / Throughput((1, 64));
@@ -94,6 +97,7 @@ static JsonElement Launch(int processes, int globalBatch, int steps)
                  .Concat(self).Concat(new[] { "--worker", globalBatch.ToString(CultureInfo.InvariantCulture), steps.ToString(CultureInfo.InvariantCulture) }))
         start.ArgumentList.Add(a);
     start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
+    string load = LoadAverage();
     using var process = Process.Start(start)!;
     var error = process.StandardError.ReadToEndAsync();
     string output = process.StandardOutput.ReadToEnd();
@@ -101,7 +105,9 @@ static JsonElement Launch(int processes, int globalBatch, int steps)
     if (process.ExitCode != 0) throw new InvalidOperationException($"mpirun -np {processes} failed ({process.ExitCode}):\n{output}\n{error.Result}");
     // The line may follow the terminal codes .NET's console writes first.
     string line = output.Split('\n').Single(l => l.Contains("{\"processes\"", StringComparison.Ordinal));
-    return JsonDocument.Parse(line[line.IndexOf('{')..]).RootElement.Clone();
+    var result = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line[line.IndexOf('{')..])!;
+    result["loadAverageBefore"] = JsonSerializer.SerializeToElement(load);
+    return JsonSerializer.SerializeToElement(result);
 }
 
 static int Worker(int globalBatch, int steps)
@@ -135,7 +141,7 @@ static int Worker(int globalBatch, int steps)
     model.Fit(x, y, batchSize: globalBatch, epochs: 1, verbose: 0, stepsPerEpoch: steps);
     double seconds = clock.Elapsed.TotalSeconds;
     // The slowest process's figures: a step ends when every process has its averaged gradients.
-    var mine = new[] { seconds, timed.GradientAllReduce.TotalSeconds };
+    var mine = new[] { seconds, timed.GradientAllReduce.TotalSeconds, timed.Waiting.TotalSeconds };
     var all = world.AllGather(System.Runtime.InteropServices.MemoryMarshal.AsBytes(mine.AsSpan()))
         .Select(b => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(b).ToArray()).ToArray();
     if (world.Rank == 0)
@@ -148,6 +154,7 @@ static int Worker(int globalBatch, int steps)
             ["samplesPerSecond"] = globalBatch * steps / wall,
             ["stepMilliseconds"] = 1000 * wall / steps,
             ["allReduceShare"] = all.Average(a => a[1] / a[0]),
+            ["waitShare"] = all.Average(a => a[2] / a[0]),
             ["allReduceCalls"] = timed.GradientAllReduceCalls,
         }));
     }

@@ -517,6 +517,11 @@ namespace RnnSharp.Trainers
             {
                 throw;
             }
+            finally
+            {
+                // Optimizer.Step outside Fit (a custom loop) must not wait for other processes.
+                if (compiled is not null) compiled.Optimizer.BeforeStep = null;
+            }
         }
 
         // A process whose slice of the last batch is empty still takes part in the update: no gradients of its own,
