@@ -52,6 +52,8 @@ namespace RnnSharp.Callbacks
         public override void OnTrainBegin(IDictionary<string, double>? logs = null)
         {
             CloseFile();
+            // Data-parallel: one file, written by rank 0.
+            if (!RnnSharp.Distribution.Distribution.IsChief) return;
             FileMode mode = FileMode.Create;
             if (Append)
             {
@@ -65,6 +67,7 @@ namespace RnnSharp.Callbacks
         /// <inheritdoc />
         public override void OnEpochEnd(int epoch, IDictionary<string, double>? logs = null)
         {
+            if (!RnnSharp.Distribution.Distribution.IsChief) return;
             logs = OrEmpty(logs);
             var writer = file ?? throw new InvalidOperationException("CSVLogger: OnTrainBegin opens the file and must be called first.");
             keys ??= logs.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();

@@ -101,9 +101,11 @@ namespace RnnSharp.Callbacks
         /// <param name="logs">Currently empty (predictions are not passed).</param>
         public virtual void OnPredictBatchEnd(int batch, IDictionary<string, double>? logs = null) { }
 
-        /// <summary>Writes a message line, as Keras's <c>print(...)</c>.</summary>
+        /// <summary>Writes a message line, as Keras's <c>print(...)</c> (data-parallel: on rank 0 only, as every process
+        /// makes the same decisions).</summary>
         protected void Print(string message)
         {
+            if (!RnnSharp.Distribution.Distribution.IsChief) return;
             var writer = Output ?? Console.Out;
             writer.Write(message + "\n");
             writer.Flush();

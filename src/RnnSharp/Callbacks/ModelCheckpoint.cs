@@ -157,6 +157,8 @@ namespace RnnSharp.Callbacks
 
         private void Save(Model model, string path)
         {
+            // Data-parallel: every process tracks the best value alike (the logs are reduced); rank 0 writes.
+            if (!RnnSharp.Distribution.Distribution.IsChief) return;
             if (Directory.Exists(path))
                 throw new IOException(
                     $"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing directory: {path}");

@@ -119,10 +119,11 @@ namespace RnnSharp.Callbacks
             progbar = null;
         }
 
+        // Data-parallel: only rank 0 draws (every process keeps the same bookkeeping).
         private Progbar MaybeInitProgbar()
             => progbar ??= new Progbar(
                 target, verbose: verbose, statefulMetrics: statefulMetrics, unitName: useSteps ? "step" : "sample",
-                output: Output, clock: Clock, dynamicDisplay: DynamicDisplay);
+                output: RnnSharp.Distribution.Distribution.IsChief ? Output : System.IO.TextWriter.Null, clock: Clock, dynamicDisplay: DynamicDisplay);
 
         private void BatchUpdate(int batch, IDictionary<string, double>? logs)
         {

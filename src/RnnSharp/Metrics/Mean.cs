@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,6 +13,9 @@ namespace RnnSharp.Metrics
     public sealed class Mean : Metric
     {
         private readonly WeightedMeanState state = new();
+
+        /// <inheritdoc />
+        public override IReadOnlyList<Tensor> Variables => state.Variables;
 
         /// <summary>Creates the metric.</summary>
         /// <param name="name">The name shown in logs (Keras uses <c>"loss"</c> for the loss tracker).</param>

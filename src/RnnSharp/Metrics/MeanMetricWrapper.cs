@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using RnnSharp.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,6 +19,9 @@ namespace RnnSharp.Metrics
     {
         private readonly Func<Tensor, Tensor, Tensor>? fn;
         private readonly WeightedMeanState state = new();
+
+        /// <inheritdoc />
+        public override IReadOnlyList<Tensor> Variables => state.Variables;
 
         /// <summary>Wraps a per-sample function.</summary>
         /// <param name="fn">Computes per-sample values from conformed <c>(y_true, y_pred)</c>; temporaries it creates are disposed by the wrapper.</param>

@@ -56,6 +56,10 @@ namespace RnnSharp.Metrics
         /// <summary>Clears the accumulated state (keeps its device allocation).</summary>
         public abstract void ResetState();
 
+        /// <summary>Keras's <c>metric.variables</c>: the state tensors <see cref="UpdateState"/> accumulates into, as sums
+        /// (data-parallel training adds them up over the processes). Empty for a metric that does not expose them.</summary>
+        public virtual IReadOnlyList<Tensor> Variables => Array.Empty<Tensor>();
+
         /// <summary>Releases the native state tensors.</summary>
         public void Dispose()
         {

@@ -68,6 +68,16 @@ namespace RnnSharp.Metrics
             return where(count.eq(0), zeros_like(ratio), ratio).MoveToOuterDisposeScope();
         }
 
+        /// <summary><c>total</c> and <c>count</c> (created as zeros on the CPU before the first update).</summary>
+        internal Tensor[] Variables
+        {
+            get
+            {
+                if (total is null || count is null) EnsureState(CPU);
+                return new[] { total!, count! };
+            }
+        }
+
         /// <summary>Sets <c>total</c> and <c>count</c> back to 0 on their device.</summary>
         internal void Reset()
         {

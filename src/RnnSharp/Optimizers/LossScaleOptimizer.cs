@@ -87,6 +87,8 @@ namespace RnnSharp.Optimizers
         public override void Step()
         {
             if (!IsBuilt) throw new InvalidOperationException($"{Name}: call Build(parameters) before Step().");
+            // Data-parallel: averaged before the finiteness check, so every process skips or applies alike.
+            BeforeStep?.Invoke(Parameters);
             var grads = Parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToArray();
             if (grads.Length == 0)
                 throw new InvalidOperationException($"{Name}: no gradients provided for any parameter; call backward() on the loss before Step().");

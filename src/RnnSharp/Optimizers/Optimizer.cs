@@ -148,6 +148,7 @@ namespace RnnSharp.Optimizers
             ObjectDisposedException.ThrowIf(disposed, this);
             if (!IsBuilt)
                 throw new InvalidOperationException($"{Name}: call Build(parameters) before Step().");
+            BeforeStep?.Invoke(parameters);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             int n = parameters.Count;
@@ -187,6 +188,10 @@ namespace RnnSharp.Optimizers
         /// <summary>Runs after each update, as Keras's optimizer applies the variables' constraints there: the trainer
         /// sets it to its model's constraints.</summary>
         internal Action? AfterStep { get; set; }
+
+        /// <summary>Runs first in each update, on the built parameters: the trainer sets it under data-parallel training
+        /// to average the gradients over the processes (Horovod's <c>DistributedOptimizer</c>).</summary>
+        internal Action<IReadOnlyList<Parameter>>? BeforeStep { get; set; }
 
         /// <summary>The loss a training step differentiates, as Keras's <c>optimizer.scale_loss(loss)</c>: the loss itself;
         /// a <see cref="LossScaleOptimizer"/> multiplies it by its loss scale.</summary>

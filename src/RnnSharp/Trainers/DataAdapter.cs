@@ -91,14 +91,21 @@ namespace RnnSharp.Trainers
         /// generator; the same order for every array), moved to <paramref name="device"/>.
         /// </summary>
         public IEnumerable<(IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)> Batches(int batchSize, bool shuffle, Device device)
+            => Batches(batchSize, shuffle, device, null);
+
+        // With a data-parallel distribution: the same order on every process, and this process's slice of each batch.
+        internal IEnumerable<(IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)> Batches(
+            int batchSize, bool shuffle, Device device, RnnSharp.Distribution.DataParallel? distribution)
         {
             if (batchSize <= 0) throw new ArgumentException($"batchSize must be positive; received {batchSize}.", nameof(batchSize));
-            Tensor? order = shuffle ? randperm(Count, dtype: ScalarType.Int64) : null;
+            Tensor? order = !shuffle ? null
+                : distribution is null ? randperm(Count, dtype: ScalarType.Int64) : distribution.Permutation(Count);
             try
             {
-                for (long start = 0; start < Count; start += batchSize)
+                for (long batchStart = 0; batchStart < Count; batchStart += batchSize)
                 {
-                    long length = Math.Min(batchSize, Count - start);
+                    var (start, length) = (batchStart, Math.Min(batchSize, Count - batchStart));
+                    if (distribution is not null) (start, length) = distribution.Shard(start, length);
                     if (order is null)
                     {
                         Tensor Take(Tensor t) => Move(t.narrow(0, start, length), device);

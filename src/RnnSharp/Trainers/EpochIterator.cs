@@ -18,6 +18,7 @@ namespace RnnSharp.Trainers
         private readonly int? stepsPerEpoch;
         private readonly Device device;
         private readonly Action<string> warn;
+        private readonly RnnSharp.Distribution.DataParallel? distribution = RnnSharp.Distribution.Distribution.Active;
         private IEnumerator<(IReadOnlyList<Tensor> X, IReadOnlyList<Tensor>? Y, Tensor? SampleWeight)>? pass;
         private int stepsSeen;
 
@@ -78,7 +79,7 @@ namespace RnnSharp.Trainers
         private void NewPass()
         {
             pass?.Dispose();
-            pass = data.Batches(batchSize, shuffle, device).GetEnumerator();
+            pass = data.Batches(batchSize, shuffle, device, distribution).GetEnumerator();
             stepsSeen = 0;
         }
     }

@@ -11,6 +11,7 @@ using RnnSharp.Utils;
 using RnnSharp.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
+using DataParallel = RnnSharp.Distribution.DataParallel;
 
 namespace RnnSharp.Trainers
 {
@@ -366,6 +367,19 @@ namespace RnnSharp.Trainers
         /// (Keras's <c>get_metrics_result</c>); reads each from the device.</summary>
         public Dictionary<string, double> GetMetricsResult()
         {
+            // Data-parallel: the metric states summed over the processes, so the logs are one process's on all the data.
+            if (RnnSharp.Distribution.Distribution.Active is { } distribution)
+            {
+                var tracked = RequireCompiled();
+                return distribution.ReduceMetrics(
+                    tracked.OutputLossTrackers.OfType<Metric>().Prepend(tracked.LossTracker).Concat(tracked.Metrics).Concat(AdditionalMetrics),
+                    LocalMetricsResult);
+            }
+            return LocalMetricsResult();
+        }
+
+        private Dictionary<string, double> LocalMetricsResult()
+        {
             var state = RequireCompiled();
             var logs = new Dictionary<string, double> { ["loss"] = state.LossTracker.ResultValue() };
             foreach (var tracker in state.OutputLossTrackers)
@@ -438,58 +452,84 @@ namespace RnnSharp.Trainers
             var outputs = RequireCompiled().OutputNames;
             if (classWeight is not null && outputs.Count > 1)
                 throw new ArgumentException("`classWeight` is only supported for Models with a single output.", nameof(classWeight));
-            using var owned = new OwnedTensors(this);
-            var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
-            DataAdapter? validation = null;
-            if (validationData is { } vd) validation = new DataAdapter(owned.Inputs(vd.X), owned.Targets(vd.Y));
-            else if (validationSplit > 0) (data, validation) = data.Split(validationSplit);
-            BuildFor(data.X);
-            var optimizer = RequireCompiled().Optimizer;
-            if (!optimizer.IsBuilt) optimizer.Build(parameters());
-            // Keras's optimizer applies each variable's constraint after its update; here the model knows the constraints.
-            optimizer.AfterStep = ApplyConstraints;
-            var precheck = PrecheckInputs(new[] { data.X, validation?.X });
-
-            int batch = ResolveBatchSize(batchSize, data.Count, stepsPerEpoch);
-            using var epochIterator = new EpochIterator(data, batch, shuffle, stepsPerEpoch, Device, Warn);
-            using var validationIterator = validation is null ? null
-                : new EpochIterator(validation, validationBatchSize ?? batch, shuffle: false, validationSteps, Device, Warn);
-            var list = new CallbackList(callbacks, addHistory: true, addProgbar: verbose != 0, model: AsModel(),
-                parameters: new CallbackParams(epochs, epochIterator.NumBatches, verbose));
-            bool batchLogsWanted = BatchLogsWanted(list, nameof(Callback.OnTrainBatchEnd), barDraws: verbose == 1);
-            StopTraining = false;
-            list.OnTrainBegin();
-            var epochLogs = new Dictionary<string, double>();
-            for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
+            var distribution = RnnSharp.Distribution.Distribution.Active;
+            try
             {
-                ResetMetrics();
-                list.OnEpochBegin(epoch);
-                foreach (var (step, xb, yb, wb) in epochIterator.Epoch())
+                using var owned = new OwnedTensors(this);
+                var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
+                DataAdapter? validation = null;
+                if (validationData is { } vd) validation = new DataAdapter(owned.Inputs(vd.X), owned.Targets(vd.Y));
+                else if (validationSplit > 0) (data, validation) = data.Split(validationSplit);
+                BuildFor(data.X);
+                var optimizer = RequireCompiled().Optimizer;
+                if (!optimizer.IsBuilt) optimizer.Build(parameters());
+                // Keras's optimizer applies each variable's constraint after its update; here the model knows the constraints.
+                optimizer.AfterStep = ApplyConstraints;
+                var precheck = PrecheckInputs(new[] { data.X, validation?.X });
+
+                int batch = ResolveBatchSize(batchSize, data.Count, stepsPerEpoch);
+                distribution?.Synchronize(AsModel(), "Fit", data.Count, batch, validation?.Count);
+                optimizer.BeforeStep = distribution is null ? null : distribution.ReduceGradients;
+                using var epochIterator = new EpochIterator(data, batch, shuffle, stepsPerEpoch, Device, Warn);
+                using var validationIterator = validation is null ? null
+                    : new EpochIterator(validation, validationBatchSize ?? batch, shuffle: false, validationSteps, Device, Warn);
+                var list = new CallbackList(callbacks, addHistory: true, addProgbar: verbose != 0, model: AsModel(),
+                    parameters: new CallbackParams(epochs, epochIterator.NumBatches, verbose));
+                bool batchLogsWanted = BatchLogsWanted(list, nameof(Callback.OnTrainBatchEnd), barDraws: verbose == 1);
+                StopTraining = false;
+                list.OnTrainBegin();
+                var epochLogs = new Dictionary<string, double>();
+                for (int epoch = initialEpoch; epoch < epochs && !StopTraining; epoch++)
                 {
-                    list.OnTrainBatchBegin(step);
-                    using (var scope = NewDisposeScope())
-                    using (precheck?.Exempt())
+                    ResetMetrics();
+                    list.OnEpochBegin(epoch);
+                    foreach (var (step, xb, yb, wb) in epochIterator.Epoch())
                     {
-                        Attach(scope, xb, yb, wb);
-                        TrainStep(xb, yb!, WeightsFor(yb![0], wb, classWeight));
-                        // The step's activity penalties die with its scope.
-                        ClearLosses();
+                        list.OnTrainBatchBegin(step);
+                        using (var scope = NewDisposeScope())
+                        using (precheck?.Exempt())
+                        {
+                            Attach(scope, xb, yb, wb);
+                            if (distribution is not null && xb[0].shape[0] == 0)
+                                JoinUpdate(optimizer);
+                            else
+                                TrainStep(xb, yb!, WeightsFor(yb![0], wb, classWeight));
+                            // The step's activity penalties die with its scope.
+                            ClearLosses();
+                        }
+                        list.OnTrainBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
+                        if (StopTraining) break;
                     }
-                    list.OnTrainBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
-                    if (StopTraining) break;
+                    epochLogs = GetMetricsResult();
+                    if (validationIterator is not null && (epoch + 1) % validationFreq == 0)
+                    {
+                        // Each validation run starts from the first batch, as Keras resets its cached evaluation iterator.
+                        validationIterator.Reset();
+                        foreach (var (key, value) in RunEvaluation(validationIterator, list, precheck, inFit: true))
+                            epochLogs["val_" + key] = value;
+                    }
+                    list.OnEpochEnd(epoch, epochLogs);
                 }
-                epochLogs = GetMetricsResult();
-                if (validationIterator is not null && (epoch + 1) % validationFreq == 0)
-                {
-                    // Each validation run starts from the first batch, as Keras resets its cached evaluation iterator.
-                    validationIterator.Reset();
-                    foreach (var (key, value) in RunEvaluation(validationIterator, list, precheck, inFit: true))
-                        epochLogs["val_" + key] = value;
-                }
-                list.OnEpochEnd(epoch, epochLogs);
+                list.OnTrainEnd(epochLogs);
+                return list.History!;
             }
-            list.OnTrainEnd(epochLogs);
-            return list.History!;
+            catch (Exception e) when (distribution is not null && distribution.AbortJob(e, "Fit"))
+            {
+                throw;
+            }
+            finally
+            {
+                // Optimizer.Step outside Fit (a custom loop) must not wait for other processes.
+                if (compiled is not null) compiled.Optimizer.BeforeStep = null;
+            }
+        }
+
+        // A process whose slice of the last batch is empty still takes part in the update: no gradients of its own,
+        // the others' averaged in by the optimizer's data-parallel hook.
+        private static void JoinUpdate(Optimizer optimizer)
+        {
+            optimizer.ZeroGrad();
+            optimizer.Step();
         }
 
         /// <summary>
@@ -515,14 +555,24 @@ namespace RnnSharp.Trainers
             RequireCompiled();
             CheckPositive(nameof(batchSize), batchSize);
             CheckPositive(nameof(steps), steps);
-            using var owned = new OwnedTensors(this);
-            var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
-            BuildFor(data.X);
-            var precheck = PrecheckInputs(new[] { data.X });
-            using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
-            var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(),
-                parameters: new CallbackParams(1, iterator.NumBatches, verbose));
-            return RunEvaluation(iterator, list, precheck, inFit: false);
+            var distribution = RnnSharp.Distribution.Distribution.Active;
+            try
+            {
+                using var owned = new OwnedTensors(this);
+                var data = new DataAdapter(owned.Inputs(x), owned.Targets(y), owned.SampleWeight(sampleWeight));
+                BuildFor(data.X);
+                var precheck = PrecheckInputs(new[] { data.X });
+                int batch = ResolveBatchSize(batchSize, data.Count, steps);
+                distribution?.Synchronize(AsModel(), "Evaluate", data.Count, batch);
+                using var iterator = new EpochIterator(data, batch, shuffle: false, steps, Device, Warn);
+                var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(),
+                    parameters: new CallbackParams(1, iterator.NumBatches, verbose));
+                return RunEvaluation(iterator, list, precheck, inFit: false);
+            }
+            catch (Exception e) when (distribution is not null && distribution.AbortJob(e, "Evaluate"))
+            {
+                throw;
+            }
         }
 
         // Evaluate's loop, and Fit's validation run on Fit's callbacks (as Keras's fit validates through evaluate: the
@@ -545,7 +595,8 @@ namespace RnnSharp.Trainers
                     using (precheck?.Exempt())
                     {
                         Attach(scope, xb, yb, wb);
-                        TestStep(xb, yb!, wb);
+                        // Data-parallel: a process with an empty slice of the last batch has nothing to add.
+                        if (xb[0].shape[0] > 0) TestStep(xb, yb!, wb);
                         ClearLosses();
                     }
                     list.OnTestBatchEnd(step, batchLogsWanted ? GetMetricsResult() : null);
@@ -629,12 +680,27 @@ namespace RnnSharp.Trainers
         {
             CheckPositive(nameof(batchSize), batchSize);
             CheckPositive(nameof(steps), steps);
+            var distribution = RnnSharp.Distribution.Distribution.Active;
+            try
+            {
+                return PredictAll(x, batchSize, verbose, steps, callbacks, distribution);
+            }
+            catch (Exception e) when (distribution is not null && distribution.AbortJob(e, "Predict"))
+            {
+                throw;
+            }
+        }
+
+        private IReadOnlyList<Tensor> PredictAll(ArrayLike x, int? batchSize, int verbose, int? steps, IEnumerable<Callback>? callbacks, DataParallel? distribution)
+        {
             using var owned = new OwnedTensors(this);
             var inputs = owned.Inputs(x);
             var data = new DataAdapter(inputs);
             BuildFor(inputs);
             var precheck = PrecheckInputs(new[] { inputs });
-            using var iterator = new EpochIterator(data, ResolveBatchSize(batchSize, data.Count, steps), shuffle: false, steps, Device, Warn);
+            int batch = ResolveBatchSize(batchSize, data.Count, steps);
+            distribution?.Synchronize(AsModel(), "Predict", data.Count, batch);
+            using var iterator = new EpochIterator(data, batch, shuffle: false, steps, Device, Warn);
             var list = new CallbackList(callbacks, addProgbar: verbose != 0, model: AsModel(), parameters: new CallbackParams(1, iterator.NumBatches, verbose));
             bool wasTraining = training;
             eval();
@@ -648,6 +714,13 @@ namespace RnnSharp.Trainers
                     foreach (var (step, xb, _, _) in iterator.Epoch())
                     {
                         list.OnPredictBatchBegin(step);
+                        if (xb[0].shape[0] == 0)
+                        {
+                            // Data-parallel: this process's slice of the last batch is empty.
+                            foreach (var t in xb) t.Dispose();
+                            list.OnPredictBatchEnd(step, null);
+                            continue;
+                        }
                         IReadOnlyList<Tensor> ys;
                         using (precheck?.Exempt())
                             ys = PredictStep(xb);
@@ -676,6 +749,14 @@ namespace RnnSharp.Trainers
                 }
                 list.OnPredictEnd();
                 results = parts!.Select(p => Float32(p.Count == 1 ? p[0] : cat(p, 0))).ToArray();
+                if (distribution is not null)
+                {
+                    // Every process gets all predictions, in input order.
+                    var local = results;
+                    int batches = Math.Min(iterator.NumBatches, data.Steps(batch));
+                    results = local.Select(r => distribution.Gather(r, r.shape.Skip(1).ToArray(), r.dtype, data.Count, batch, batches)).ToArray();
+                    foreach (var r in local) r.Dispose();
+                }
                 return results;
             }
             finally
