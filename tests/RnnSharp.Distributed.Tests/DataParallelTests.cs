@@ -113,7 +113,8 @@ namespace RnnSharp.Distributed.Tests
             Assert.NotEqual(0, job.ExitCode);
             Assert.Contains("RnnSharp: process 1 of 2 failed in data-parallel Fit; ending the job.", job.All);
             Assert.Contains("injected failure on rank 1", job.All);
-            Assert.Contains("MPI_ABORT", job.All);
+            // (mpirun's own "MPI_ABORT was invoked" notice is not asserted: under load it was once missing from the
+            // captured output while the job had still ended with the rank's error and a non-zero status.)
             Assert.False(File.Exists(directory.File("result-2-0.json")));
         }
 
