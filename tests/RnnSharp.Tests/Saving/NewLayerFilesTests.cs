@@ -59,7 +59,15 @@ namespace RnnSharp.Tests.Saving
                 Assert.Equal(saved.Length, back.Length);
                 for (int i = 0; i < saved.Length; i++) Assert.Equal(saved[i], back[i]);
                 var predicted = Predict(loaded);
-                for (int i = 0; i < expected.Length; i++) Assert.True(TestTensors.Same(expected[i], predicted[i]), what);
+                // Weights come back bit for bit (above); predictions to 1e-6: on the AVX-512 EPYC of 2026-12-02 a bitwise
+                // comparison failed now and then in full runs (never when run alone), with the weights exact, as when
+                // libtorch's vectorised kernels sum in another order for data at other addresses.
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    Assert.Equal(expected[i].shape, predicted[i].shape);
+                    double worst = (expected[i] - predicted[i]).abs().max().item<float>();
+                    Assert.True(worst <= 1e-6, $"{what}: predictions differ by {worst}");
+                }
             }
             using var dir = new TempDir();
             foreach (var file in new[] { "m.rnnsharp", "m.h5", "m.keras" })
