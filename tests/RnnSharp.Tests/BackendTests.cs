@@ -4,7 +4,13 @@ using static TorchSharp.torch;
 
 namespace RnnSharp.Tests
 {
+    /// <summary>Libtorch's thread count may not change while other tests compute (its thread pool is shared): these
+    /// tests run alone.</summary>
+    [CollectionDefinition("ThreadCount", DisableParallelization = true)]
+    public sealed class ThreadCountCollection { }
+
     /// <summary>Backend's thread control and the OpenMP wait policy it reports.</summary>
+    [Collection("ThreadCount")]
     public sealed class BackendTests
     {
         [Fact]
