@@ -86,6 +86,10 @@ namespace RnnSharp.Layers
         private protected static Tensor InFloat32(Tensor inputs, System.Func<Tensor, Tensor> compute)
             => IsLowPrecision(inputs.dtype) ? compute(inputs.to(ScalarType.Float32)).to(inputs.dtype) : compute(inputs);
 
+        /// <summary><paramref name="value"/> in float32 when it is 16-bit, else itself: where Keras computes in float32
+        /// whatever the compute dtype (losses, metrics, predictions handed back).</summary>
+        internal static Tensor Float32IfLowPrecision(Tensor value) => IsLowPrecision(value.dtype) ? value.to(ScalarType.Float32) : value;
+
         /// <summary>True for bfloat16 and float16.</summary>
         internal static bool IsLowPrecision(ScalarType type) => type is ScalarType.BFloat16 or ScalarType.Float16;
 

@@ -58,8 +58,8 @@ namespace RnnSharp.Losses
             ArgumentNullException.ThrowIfNull(yPred);
             using var scope = NewDisposeScope();
             // Keras computes losses in float32 whatever the model's compute dtype (mixed precision).
-            if (Layers.Layer.IsLowPrecision(yPred.dtype)) yPred = yPred.to(ScalarType.Float32);
-            if (Layers.Layer.IsLowPrecision(yTrue.dtype)) yTrue = yTrue.to(ScalarType.Float32);
+            yPred = Layers.Layer.Float32IfLowPrecision(yPred);
+            yTrue = Layers.Layer.Float32IfLowPrecision(yTrue);
             var losses = PerSampleCore(yTrue, yPred);
             var weighted = losses;
             if (sampleWeight is not null)

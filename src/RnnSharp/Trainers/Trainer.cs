@@ -331,7 +331,7 @@ namespace RnnSharp.Trainers
             CheckPerOutput(state, y.Count, "targets", nameof(y));
             CheckPerOutput(state, yPred.Count, "predictions", nameof(yPred));
             // Metrics accumulate in float32, as Keras's metrics cast to their float32 dtype.
-            yPred = yPred.Select(p => Layers.Layer.IsLowPrecision(p.dtype) ? p.to(ScalarType.Float32) : p).ToArray();
+            yPred = yPred.Select(Layers.Layer.Float32IfLowPrecision).ToArray();
             var metrics = state.Resolve(y, yPred);
             for (int i = 0; i < metrics.Count; i++)
                 foreach (var metric in metrics[i])
@@ -772,8 +772,9 @@ namespace RnnSharp.Trainers
         // Predictions of a model computing in 16 bits come back as float32, the float arrays .NET callers read.
         private static Tensor Float32(Tensor y)
         {
-            if (!Layers.Layer.IsLowPrecision(y.dtype)) return y;
-            using (y) return y.to(ScalarType.Float32);
+            var result = Layers.Layer.Float32IfLowPrecision(y);
+            if (!ReferenceEquals(result, y)) y.Dispose();
+            return result;
         }
 
         // Batch logs read every metric from the device: only when the progress bar draws them or a callback takes them

@@ -106,7 +106,7 @@ namespace RnnSharp.Layers
 
         /// <inheritdoc />
         protected override LayerOutput CallCore(Tensor inputs, Tensor? mask, IReadOnlyList<Tensor>? initialState, bool training)
-            => new(ApplyHeadActivation(Activation, nn.functional.linear(inputs, Autocast(linear!.weight!), linear.bias is null ? null : Autocast(linear.bias))));
+            => new(ApplyHeadActivation(Activation, nn.functional.linear(inputs, Autocast(linear!.weight!), AutocastOrNull(linear.bias))));
 
         /// <inheritdoc />
         public override int?[] ComputeOutputShape(int?[] inputShape) => inputShape.Take(inputShape.Length - 1).Append(Units).ToArray();

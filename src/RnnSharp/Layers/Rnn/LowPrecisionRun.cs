@@ -153,7 +153,6 @@ namespace RnnSharp.Layers
                 }
                 request.Graph = new Graph(outputs, leaves, owner.pairs.Select(p => p.Copy).ToArray());
                 request.Returned = returned;
-                ctx.save_data("graph", request.Graph);
                 ctx.save_data("request", request);
                 return returned;
             }
@@ -161,8 +160,8 @@ namespace RnnSharp.Layers
             /// <inheritdoc />
             public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
             {
-                var graph = (Graph)ctx.get_data("graph");
                 var request = (Request)ctx.get_data("request");
+                var graph = request.Graph!;
                 var pairs = request.Owner.pairs;
                 // Everything made here is freed on return but the gradients handed back to autograd.
                 using var scope = NewDisposeScope();
