@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using RnnSharp.Distributed.Tests.Support;
+using RnnSharp.Tests.Support;
 using Xunit;
 
 namespace RnnSharp.Distributed.Tests
